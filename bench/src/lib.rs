@@ -1,0 +1,1 @@
+//! Shared helpers for tickwire's benchmarks (fixtures, frame sets).

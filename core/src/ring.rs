@@ -1,0 +1,1 @@
+//! Lock-free bounded SPSC ring (being written).

@@ -1,0 +1,1 @@
+//! Facade over atomics and `UnsafeCell`: std normally, loom under `--cfg loom`.
