@@ -26,7 +26,9 @@ impl fmt::Display for DecimalError {
             DecimalError::Empty => "empty number",
             DecimalError::InvalidChar => "invalid character in number",
             DecimalError::Inexact => "number has more decimals than the instrument's exponent",
-            DecimalError::Overflow => "number does not fit a 64-bit mantissa at the instrument's exponent",
+            DecimalError::Overflow => {
+                "number does not fit a 64-bit mantissa at the instrument's exponent"
+            }
         })
     }
 }
@@ -89,7 +91,11 @@ mod slow {
                     _ => (false, et),
                 };
                 if ed.is_empty() || ed.len() > 4 {
-                    return Err(if ed.is_empty() { DecimalError::InvalidChar } else { DecimalError::Overflow });
+                    return Err(if ed.is_empty() {
+                        DecimalError::InvalidChar
+                    } else {
+                        DecimalError::Overflow
+                    });
                 }
                 let mut e: i32 = 0;
                 for &c in ed {
@@ -128,7 +134,11 @@ mod slow {
         }
         let shift = e10 - frac_digits - i32::from(exp);
         // m = digits × 10^shift
-        let keep = if shift >= 0 { all.len() } else { all.len().saturating_sub((-shift) as usize) };
+        let keep = if shift >= 0 {
+            all.len()
+        } else {
+            all.len().saturating_sub((-shift) as usize)
+        };
         for (i, d) in all.iter().enumerate() {
             if i < keep {
                 acc = acc * 10 + i128::from(*d);
@@ -175,9 +185,15 @@ mod slow {
             } else {
                 let f = (-i32::from(exp)) as usize;
                 let (ip, fp) = if digits.len() > f {
-                    (digits[..digits.len() - f].to_string(), digits[digits.len() - f..].to_string())
+                    (
+                        digits[..digits.len() - f].to_string(),
+                        digits[digits.len() - f..].to_string(),
+                    )
                 } else {
-                    ("0".to_string(), format!("{}{}", "0".repeat(f - digits.len()), digits))
+                    (
+                        "0".to_string(),
+                        format!("{}{}", "0".repeat(f - digits.len()), digits),
+                    )
                 };
                 out.push_str(&ip);
                 let fp = fp.trim_end_matches('0');
@@ -191,4 +207,25 @@ mod slow {
         buf[..s.len()].copy_from_slice(s.as_bytes());
         s.len()
     }
+}
+
+/// Number of significant fraction digits of `s` (trailing zeros trimmed, exponent applied);
+/// `None` when `s` is not a number. `"0.01000000"` → 2, `"1.00"` → 0, `"1e-7"` → 7.
+pub fn fraction_digits(s: &[u8]) -> Option<u8> {
+    let (m, e) = match s.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(p) => (
+            &s[..p],
+            std::str::from_utf8(&s[p + 1..]).ok()?.parse::<i32>().ok()?,
+        ),
+        None => (s, 0),
+    };
+    let frac = match m.iter().position(|&c| c == b'.') {
+        Some(p) => &m[p + 1..],
+        None => &m[m.len()..],
+    };
+    if !m.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    let sig = frac.len() - frac.iter().rev().take_while(|&&c| c == b'0').count();
+    u8::try_from((sig as i32 - e).max(0)).ok()
 }

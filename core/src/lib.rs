@@ -13,3 +13,6 @@ pub mod ring;
 pub(crate) mod sync;
 
 pub use event::{Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
+pub mod book;
+pub mod instrument;
+pub mod venue;

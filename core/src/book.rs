@@ -1,0 +1,868 @@
+//! L2 order books per instrument, kept under each venue's sync rules.
+//!
+//! [`Books::apply`] takes the book-level events of one venue message for one instrument (a batch
+//! from `FIRST` to `LAST`) and either applies it, buffers it (no snapshot yet), drops it (stale or
+//! duplicate: already covered by the book), or declares a gap. Whatever it applies it forwards to
+//! `out`; gaps, resyncs and crossed books become status events in `out` and a resync request
+//! for that instrument alone ([`Books::take_resync_requests`]). A book is never silently wrong:
+//! until a snapshot bridges the buffered diffs there is no book and the consumer has been told.
+//!
+//! Allocation: a book's level vectors and its pre-snapshot buffer grow only while syncing or
+//! when the book gets deeper than ever before; steady-state diffs allocate nothing.
+
+use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
+
+/// How a venue's diff stream chains onto a snapshot and onto itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncRule {
+    /// Binance spot: drop `u <= id`; the first applied diff has `U <= id+1 <= u`; then
+    /// `U == prev.u + 1` (a larger `U` is a gap).
+    BinanceSpot,
+    /// Binance futures: drop `u < id`; the first applied diff has `U <= id <= u`; then
+    /// `pu == prev.u`.
+    BinanceFutures,
+}
+
+impl SyncRule {
+    /// The rule of a venue's diff-depth stream.
+    pub fn for_venue(venue: Venue) -> SyncRule {
+        match venue {
+            Venue::Binance => SyncRule::BinanceSpot,
+            Venue::BinanceUsdm | Venue::BinanceCoinm => SyncRule::BinanceFutures,
+        }
+    }
+
+    /// Whether a diff `[first, last]` is entirely covered by a book at `id`.
+    fn is_stale(self, last: u64, id: u64) -> bool {
+        match self {
+            SyncRule::BinanceSpot => last <= id,
+            SyncRule::BinanceFutures => last < id,
+        }
+    }
+
+    /// Whether the diff `[first, last]` is the first to apply on a snapshot at `id`.
+    fn bridges_snapshot(self, first: u64, last: u64, id: u64) -> bool {
+        match self {
+            SyncRule::BinanceSpot => first <= id.saturating_add(1) && id.saturating_add(1) <= last,
+            SyncRule::BinanceFutures => first <= id && id <= last,
+        }
+    }
+
+    /// Whether the diff continues a book whose last applied diff ended at `id`.
+    fn continues(self, first: u64, prev: i64, id: u64) -> bool {
+        match self {
+            SyncRule::BinanceSpot => first <= id.saturating_add(1),
+            SyncRule::BinanceFutures => prev >= 0 && prev as u64 == id,
+        }
+    }
+}
+
+/// One price level: mantissas at the instrument's exponents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Level {
+    /// Price mantissa.
+    pub px: i64,
+    /// Size mantissa (never 0 inside a book).
+    pub qty: i64,
+}
+
+/// A price-ordered L2 book: bids descending, asks ascending.
+#[derive(Clone, Debug, Default)]
+pub struct L2Book {
+    bids: Vec<Level>,
+    asks: Vec<Level>,
+    /// Price exponent.
+    pub px_exp: i8,
+    /// Size exponent.
+    pub qty_exp: i8,
+    /// Sequence (update id) of the last applied update.
+    pub seq: u64,
+}
+
+impl L2Book {
+    /// Sets a level to `qty` (0 deletes; deleting an unknown level is a no-op).
+    pub fn set(&mut self, side: Side, px: i64, qty: i64) {
+        let (levels, desc) = match side {
+            Side::Buy => (&mut self.bids, true),
+            Side::Sell => (&mut self.asks, false),
+            Side::None => return,
+        };
+        let pos = levels.binary_search_by(|l| if desc { px.cmp(&l.px) } else { l.px.cmp(&px) });
+        match (pos, qty) {
+            (Ok(i), 0) => {
+                levels.remove(i);
+            }
+            (Ok(i), q) => levels[i].qty = q,
+            (Err(_), 0) => {}
+            (Err(i), q) => levels.insert(i, Level { px, qty: q }),
+        }
+    }
+
+    /// Best bid.
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.first().copied()
+    }
+    /// Best ask.
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.first().copied()
+    }
+    /// Up to `n` best levels per side: `(bids, asks)`.
+    pub fn top(&self, n: usize) -> (&[Level], &[Level]) {
+        (
+            &self.bids[..n.min(self.bids.len())],
+            &self.asks[..n.min(self.asks.len())],
+        )
+    }
+    /// Number of levels per side: `(bids, asks)`.
+    pub fn depth(&self) -> (usize, usize) {
+        (self.bids.len(), self.asks.len())
+    }
+    /// Whether best bid ≥ best ask.
+    pub fn is_crossed(&self) -> bool {
+        matches!((self.best_bid(), self.best_ask()), (Some(b), Some(a)) if b.px >= a.px)
+    }
+    /// Removes every level.
+    pub fn clear(&mut self) {
+        self.bids.clear();
+        self.asks.clear();
+    }
+}
+
+/// The top of a book after an applied update (for `--book-tops` and tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Top {
+    /// Venue.
+    pub venue: Venue,
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Final update id of the applied update.
+    pub seq: u64,
+    /// Best bid.
+    pub bid: Option<Level>,
+    /// Best ask.
+    pub ask: Option<Level>,
+    /// Price exponent.
+    pub px_exp: i8,
+    /// Size exponent.
+    pub qty_exp: i8,
+}
+
+/// Counters of the book stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BookStats {
+    /// Diff messages applied.
+    pub applied: u64,
+    /// Snapshots applied.
+    pub snapshots: u64,
+    /// Diff messages dropped as already covered (stale or duplicate).
+    pub stale: u64,
+    /// Diff messages buffered while waiting for a snapshot.
+    pub buffered: u64,
+    /// Buffered diffs discarded because the buffer was full.
+    pub buffer_overflow: u64,
+    /// Gaps detected.
+    pub gaps: u64,
+    /// Crossed books detected.
+    pub crossed: u64,
+    /// Snapshots that could not be matched to a book, or were too old.
+    pub unusable_snapshots: u64,
+}
+
+/// Settings of the book stage.
+#[derive(Clone, Copy, Debug)]
+pub struct BookConfig {
+    /// Book-level events buffered per instrument while waiting for a snapshot; beyond it the
+    /// oldest buffered diffs are discarded (counted).
+    pub max_buffered_events: usize,
+    /// Record a [`Top`] after every applied update.
+    pub record_tops: bool,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        BookConfig {
+            max_buffered_events: 1 << 20,
+            record_tops: false,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum SyncState {
+    /// No usable snapshot: diffs are buffered.
+    Awaiting,
+    /// Live; `bridged` is false until the first diff after the snapshot has been applied.
+    Live { bridged: bool },
+}
+
+#[derive(Debug)]
+struct BookState {
+    venue: Venue,
+    rule: SyncRule,
+    book: L2Book,
+    state: SyncState,
+    buffer: Vec<Event>,
+    resync_requested: bool,
+    ever_live: bool,
+}
+
+/// The book stage: every instrument's book and sync state.
+#[derive(Debug, Default)]
+pub struct Books {
+    books: Vec<Option<BookState>>,
+    config: BookConfig,
+    resyncs: Vec<InstrumentId>,
+    tops: Vec<Top>,
+    stats: BookStats,
+}
+
+impl Books {
+    /// An empty book stage.
+    pub fn new(config: BookConfig) -> Self {
+        Books {
+            config,
+            ..Books::default()
+        }
+    }
+
+    /// The book of `id`, if it is live (synced from a snapshot and not broken since).
+    pub fn book(&self, id: InstrumentId) -> Option<&L2Book> {
+        match self.books.get(id.0 as usize)? {
+            Some(b) if matches!(b.state, SyncState::Live { .. }) => Some(&b.book),
+            _ => None,
+        }
+    }
+
+    /// Instruments whose book needs a new snapshot, since the last call.
+    pub fn take_resync_requests(&mut self) -> Vec<InstrumentId> {
+        std::mem::take(&mut self.resyncs)
+    }
+
+    /// Tops recorded since the last call (when [`BookConfig::record_tops`] is set).
+    pub fn drain_tops(&mut self) -> std::vec::Drain<'_, Top> {
+        self.tops.drain(..)
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> BookStats {
+        self.stats
+    }
+
+    /// Instruments that have a book state but never became live (e.g. no snapshot arrived).
+    pub fn never_synced(&self) -> Vec<(Venue, InstrumentId)> {
+        self.books
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                b.as_ref()
+                    .filter(|b| !b.ever_live)
+                    .map(|b| (b.venue, InstrumentId(i as u32)))
+            })
+            .collect()
+    }
+
+    /// Applies one message's book-level events for one instrument (`batch[0]` has `FIRST`, the
+    /// last has `LAST`). Forwards what is applied, plus status events, to `out`.
+    pub fn apply(&mut self, batch: &[Event], out: &mut Vec<Event>) {
+        let Some(head) = batch.first() else { return };
+        debug_assert!(batch.iter().all(|e| e.kind == Kind::BookLevel as u8));
+        let Some(venue) = head.venue() else { return };
+        if head.has(flags::SNAPSHOT) {
+            let id = if head.instrument == InstrumentId::NONE.0 {
+                match self.match_snapshot(venue, head.seq) {
+                    Some(id) => id,
+                    None => {
+                        self.stats.unusable_snapshots += 1;
+                        out.push(Event::status_event(
+                            venue,
+                            InstrumentId::NONE,
+                            StatusCode::Resync,
+                            Nanos(head.ts_recv),
+                            0,
+                            head.seq as i64,
+                            head.seq as i64,
+                        ));
+                        return;
+                    }
+                }
+            } else {
+                head.instrument()
+            };
+            self.snapshot(id, venue, batch, out);
+        } else {
+            self.diff(head.instrument(), venue, batch, out);
+        }
+    }
+
+    fn state(
+        books: &mut Vec<Option<BookState>>,
+        id: InstrumentId,
+        venue: Venue,
+        px_exp: i8,
+        qty_exp: i8,
+    ) -> &mut BookState {
+        let i = id.0 as usize;
+        if books.len() <= i {
+            books.resize_with(i + 1, || None);
+        }
+        books[i].get_or_insert_with(|| BookState {
+            venue,
+            rule: SyncRule::for_venue(venue),
+            book: L2Book {
+                px_exp,
+                qty_exp,
+                ..L2Book::default()
+            },
+            state: SyncState::Awaiting,
+            buffer: Vec::new(),
+            resync_requested: false,
+            ever_live: false,
+        })
+    }
+
+    /// A snapshot without a symbol: the awaiting book of this venue whose buffered diffs it
+    /// bridges, or the only awaiting book.
+    fn match_snapshot(&self, venue: Venue, id: u64) -> Option<InstrumentId> {
+        let awaiting = || {
+            self.books.iter().enumerate().filter_map(|(i, b)| {
+                b.as_ref()
+                    .filter(|b| b.venue == venue && matches!(b.state, SyncState::Awaiting))
+                    .map(|b| (i, b))
+            })
+        };
+        let bridged = awaiting().find(|(_, b)| {
+            b.buffer
+                .iter()
+                .any(|e| e.has(flags::FIRST) && b.rule.bridges_snapshot(e.v[2] as u64, e.seq, id))
+        });
+        if let Some((i, _)) = bridged {
+            return Some(InstrumentId(i as u32));
+        }
+        let mut it = awaiting();
+        match (it.next(), it.next()) {
+            (Some((i, _)), None) => Some(InstrumentId(i as u32)),
+            _ => None,
+        }
+    }
+
+    fn snapshot(&mut self, id: InstrumentId, venue: Venue, batch: &[Event], out: &mut Vec<Event>) {
+        let head = batch[0];
+        let ts = Nanos(head.ts_recv);
+        let top_n = head.has(flags::TOP_N);
+        let st = Self::state(&mut self.books, id, venue, head.px_exp, head.qty_exp);
+        let (px_exp, qty_exp) = (st.book.px_exp, st.book.qty_exp);
+        st.book.clear();
+        let start = out.len();
+        for ev in batch {
+            let mut ev = *ev;
+            ev.instrument = id.0;
+            if ev.has(flags::NO_LEVEL) {
+                out.push(ev);
+                continue;
+            }
+            match (
+                rescale(ev.v[0], ev.px_exp, px_exp),
+                rescale(ev.v[1], ev.qty_exp, qty_exp),
+            ) {
+                (Some(px), Some(qty)) => {
+                    ev.v[0] = px;
+                    ev.v[1] = qty;
+                    ev.px_exp = px_exp;
+                    ev.qty_exp = qty_exp;
+                }
+                _ => {
+                    out.truncate(start);
+                    st.book.clear();
+                    st.state = SyncState::Awaiting;
+                    out.push(Event::status_event(
+                        venue,
+                        id,
+                        StatusCode::ValueOutOfRange,
+                        ts,
+                        1,
+                        head.seq as i64,
+                        head.seq as i64,
+                    ));
+                    return;
+                }
+            }
+            st.book.set(ev.side(), ev.v[0], ev.v[1]);
+            out.push(ev);
+        }
+        let snap_id = head.seq;
+        st.book.seq = snap_id;
+        if top_n {
+            st.state = SyncState::Live { bridged: true };
+            st.ever_live = true;
+            self.stats.snapshots += 1;
+            self.record_top(id);
+            return;
+        }
+        // Replay buffered diffs onto the snapshot.
+        let buffered = std::mem::take(&mut st.buffer);
+        let rule = st.rule;
+        let mut bridged = false;
+        let mut i = 0;
+        let mut applied_batches: Vec<(usize, usize)> = Vec::new();
+        let mut last = snap_id;
+        while i < buffered.len() {
+            let end = batch_end(&buffered, i);
+            let (first, final_id) = (buffered[i].v[2] as u64, buffered[i].seq);
+            if rule.is_stale(final_id, snap_id) {
+                i = end;
+                continue;
+            }
+            let ok = if bridged {
+                rule.continues(first, buffered[i].v[3], last) && !rule.is_stale(final_id, last)
+            } else {
+                rule.bridges_snapshot(first, final_id, snap_id)
+            };
+            if !ok {
+                break;
+            }
+            bridged = true;
+            last = final_id;
+            applied_batches.push((i, end));
+            i = end;
+        }
+        if i < buffered.len() && !bridged {
+            // The snapshot is older than the diffs we hold: it cannot be used. Keep the diffs and
+            // ask for a newer snapshot.
+            out.truncate(start);
+            st.book.clear();
+            st.buffer = buffered;
+            st.state = SyncState::Awaiting;
+            self.stats.unusable_snapshots += 1;
+            let first = st.buffer[0].v[2] as i64;
+            out.push(Event::status_event(
+                venue,
+                id,
+                StatusCode::Resync,
+                ts,
+                0,
+                snap_id as i64,
+                first,
+            ));
+            self.request_resync(id);
+            return;
+        }
+        st.state = SyncState::Live { bridged: false };
+        st.ever_live = true;
+        st.resync_requested = false;
+        self.stats.snapshots += 1;
+        out.push(Event::status_event(
+            venue,
+            id,
+            StatusCode::BookSynced,
+            ts,
+            0,
+            snap_id as i64,
+            snap_id as i64,
+        ));
+        self.record_top(id);
+        for (s, e) in applied_batches {
+            self.diff(id, venue, &buffered[s..e], out);
+        }
+        if i < buffered.len() {
+            // a break in the chain inside the buffer: let the live path declare the gap
+            let rest = buffered[i..].to_vec();
+            let mut j = 0;
+            while j < rest.len() {
+                let e = batch_end(&rest, j);
+                self.diff(id, venue, &rest[j..e], out);
+                j = e;
+            }
+        }
+    }
+
+    fn diff(&mut self, id: InstrumentId, venue: Venue, batch: &[Event], out: &mut Vec<Event>) {
+        let head = batch[0];
+        let ts = Nanos(head.ts_recv);
+        let max_buf = self.config.max_buffered_events;
+        let st = Self::state(&mut self.books, id, venue, head.px_exp, head.qty_exp);
+        let (first, final_id, prev) = (head.v[2] as u64, head.seq, head.v[3]);
+        match st.state {
+            SyncState::Awaiting => {
+                if st.buffer.len() + batch.len() > max_buf {
+                    let mut drop_to = 0;
+                    while drop_to < st.buffer.len()
+                        && st.buffer.len() - drop_to + batch.len() > max_buf
+                    {
+                        drop_to = batch_end(&st.buffer, drop_to);
+                        self.stats.buffer_overflow += 1;
+                    }
+                    st.buffer.drain(..drop_to);
+                }
+                if batch.len() <= max_buf {
+                    st.buffer.extend_from_slice(batch);
+                }
+                self.stats.buffered += 1;
+                if !st.resync_requested {
+                    st.resync_requested = true;
+                    out.push(Event::status_event(
+                        venue,
+                        id,
+                        StatusCode::Resync,
+                        ts,
+                        0,
+                        first as i64,
+                        final_id as i64,
+                    ));
+                    self.resyncs.push(id);
+                }
+            }
+            SyncState::Live { bridged } => {
+                let last = st.book.seq;
+                if st.rule.is_stale(final_id, last) || (bridged && final_id <= last) {
+                    self.stats.stale += 1;
+                    return;
+                }
+                let ok = if bridged {
+                    st.rule.continues(first, prev, last)
+                } else {
+                    st.rule.bridges_snapshot(first, final_id, last)
+                };
+                if !ok {
+                    self.stats.gaps += 1;
+                    let (count, from, to) = match st.rule {
+                        SyncRule::BinanceSpot => (
+                            first.saturating_sub(last + 1) as i64,
+                            (last + 1) as i64,
+                            first as i64 - 1,
+                        ),
+                        SyncRule::BinanceFutures => (0, last as i64, prev),
+                    };
+                    out.push(Event::status_event(
+                        venue,
+                        id,
+                        StatusCode::Gap,
+                        ts,
+                        count,
+                        from,
+                        to,
+                    ));
+                    st.book.clear();
+                    st.state = SyncState::Awaiting;
+                    st.buffer.clear();
+                    st.buffer.extend_from_slice(batch);
+                    st.resync_requested = true;
+                    out.push(Event::status_event(
+                        venue,
+                        id,
+                        StatusCode::Resync,
+                        ts,
+                        0,
+                        first as i64,
+                        final_id as i64,
+                    ));
+                    self.resyncs.push(id);
+                    return;
+                }
+                let (px_exp, qty_exp) = (st.book.px_exp, st.book.qty_exp);
+                for ev in batch {
+                    if ev.has(flags::NO_LEVEL) {
+                        continue;
+                    }
+                    // A diff from a parser that interned the instrument with other exponents
+                    // cannot happen: exponents are fixed at interning. Guard anyway.
+                    debug_assert_eq!((ev.px_exp, ev.qty_exp), (px_exp, qty_exp));
+                    st.book.set(ev.side(), ev.v[0], ev.v[1]);
+                }
+                st.book.seq = final_id;
+                st.state = SyncState::Live { bridged: true };
+                out.extend_from_slice(batch);
+                self.stats.applied += 1;
+                if st.book.is_crossed() {
+                    self.stats.crossed += 1;
+                    let bid = st.book.best_bid().map_or(0, |l| l.px);
+                    let ask = st.book.best_ask().map_or(0, |l| l.px);
+                    out.push(Event::status_event(
+                        venue,
+                        id,
+                        StatusCode::Crossed,
+                        ts,
+                        0,
+                        bid,
+                        ask,
+                    ));
+                    st.book.clear();
+                    st.state = SyncState::Awaiting;
+                    st.buffer.clear();
+                    st.resync_requested = true;
+                    out.push(Event::status_event(
+                        venue,
+                        id,
+                        StatusCode::Resync,
+                        ts,
+                        0,
+                        final_id as i64,
+                        final_id as i64,
+                    ));
+                    self.resyncs.push(id);
+                    return;
+                }
+                self.record_top(id);
+            }
+        }
+    }
+
+    fn request_resync(&mut self, id: InstrumentId) {
+        if let Some(Some(st)) = self.books.get_mut(id.0 as usize) {
+            st.resync_requested = true;
+        }
+        self.resyncs.push(id);
+    }
+
+    fn record_top(&mut self, id: InstrumentId) {
+        if !self.config.record_tops {
+            return;
+        }
+        if let Some(Some(st)) = self.books.get(id.0 as usize) {
+            self.tops.push(Top {
+                venue: st.venue,
+                instrument: id,
+                seq: st.book.seq,
+                bid: st.book.best_bid(),
+                ask: st.book.best_ask(),
+                px_exp: st.book.px_exp,
+                qty_exp: st.book.qty_exp,
+            });
+        }
+    }
+}
+
+/// Index one past the batch starting at `i` (the event with `LAST`).
+fn batch_end(events: &[Event], i: usize) -> usize {
+    events[i..]
+        .iter()
+        .position(|e| e.has(flags::LAST))
+        .map_or(events.len(), |p| i + p + 1)
+}
+
+/// `m × 10^from` as a mantissa at `to`, exactly, or `None`.
+fn rescale(m: i64, from: i8, to: i8) -> Option<i64> {
+    let d = i32::from(from) - i32::from(to);
+    if d == 0 {
+        Some(m)
+    } else if d > 0 {
+        m.checked_mul(10i64.checked_pow(d as u32)?)
+    } else {
+        let p = 10i64.checked_pow((-d) as u32)?;
+        (m % p == 0).then_some(m / p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lvl(side: Side, px: i64, qty: i64) -> (Side, i64, i64) {
+        (side, px, qty)
+    }
+
+    fn batch(
+        venue: Venue,
+        id: u32,
+        first: u64,
+        last: u64,
+        prev: i64,
+        snapshot: bool,
+        levels: &[(Side, i64, i64)],
+    ) -> Vec<Event> {
+        let mut v: Vec<Event> = levels
+            .iter()
+            .map(|&(side, px, qty)| Event {
+                venue: venue as u16,
+                instrument: id,
+                kind: Kind::BookLevel as u8,
+                side: side as u8,
+                seq: last,
+                flags: if snapshot { flags::SNAPSHOT } else { 0 },
+                v: [px, qty, first as i64, prev, 0],
+                ..Event::default()
+            })
+            .collect();
+        if v.is_empty() {
+            v.push(Event {
+                venue: venue as u16,
+                instrument: id,
+                kind: Kind::BookLevel as u8,
+                seq: last,
+                flags: flags::NO_LEVEL,
+                v: [0, 0, first as i64, prev, 0],
+                ..Event::default()
+            });
+        }
+        v[0].flags |= flags::FIRST;
+        let n = v.len() - 1;
+        v[n].flags |= flags::LAST;
+        v
+    }
+
+    fn statuses(out: &[Event]) -> Vec<StatusCode> {
+        out.iter().filter_map(Event::status).collect()
+    }
+
+    #[test]
+    fn spot_buffers_until_snapshot_then_bridges_and_chains() {
+        let mut b = Books::new(BookConfig {
+            record_tops: true,
+            ..BookConfig::default()
+        });
+        let mut out = Vec::new();
+        let v = Venue::Binance;
+        b.apply(
+            &batch(v, 0, 95, 99, -1, false, &[lvl(Side::Buy, 100, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 100, 104, -1, false, &[lvl(Side::Buy, 101, 2)]),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::Resync]);
+        assert!(b.book(InstrumentId(0)).is_none());
+        out.clear();
+        // snapshot at 101: drops 95..99, applies 100..104 (bridges 102)
+        b.apply(
+            &batch(
+                v,
+                0,
+                101,
+                101,
+                -1,
+                true,
+                &[lvl(Side::Buy, 99, 5), lvl(Side::Sell, 110, 3)],
+            ),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::BookSynced]);
+        let book = b.book(InstrumentId(0)).unwrap();
+        assert_eq!(book.seq, 104);
+        assert_eq!(book.best_bid(), Some(Level { px: 101, qty: 2 }));
+        out.clear();
+        b.apply(
+            &batch(v, 0, 105, 106, -1, false, &[lvl(Side::Buy, 101, 0)]),
+            &mut out,
+        );
+        assert_eq!(
+            b.book(InstrumentId(0)).unwrap().best_bid(),
+            Some(Level { px: 99, qty: 5 })
+        );
+        // duplicate: dropped, nothing forwarded
+        out.clear();
+        b.apply(
+            &batch(v, 0, 105, 106, -1, false, &[lvl(Side::Buy, 101, 7)]),
+            &mut out,
+        );
+        assert!(out.is_empty());
+        assert_eq!(b.stats().stale, 1);
+        // gap: 107 missing
+        b.apply(&batch(v, 0, 108, 110, -1, false, &[]), &mut out);
+        assert_eq!(statuses(&out), vec![StatusCode::Gap, StatusCode::Resync]);
+        assert_eq!(out[0].v, [1, 107, 107, 0, 0]);
+        assert!(b.book(InstrumentId(0)).is_none());
+        assert_eq!(
+            b.take_resync_requests(),
+            vec![InstrumentId(0), InstrumentId(0)]
+        );
+        let tops: Vec<u64> = b.drain_tops().map(|t| t.seq).collect();
+        assert_eq!(tops, vec![101, 104, 106]);
+    }
+
+    #[test]
+    fn futures_chain_uses_pu() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::BinanceUsdm;
+        b.apply(
+            &batch(v, 0, 90, 100, 80, false, &[lvl(Side::Sell, 10, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 101, 120, 100, false, &[lvl(Side::Sell, 11, 1)]),
+            &mut out,
+        );
+        out.clear();
+        // snapshot at 110: 90..100 stale, 101..120 bridges (U <= 110 <= u)
+        b.apply(
+            &batch(v, 0, 110, 110, -1, true, &[lvl(Side::Buy, 5, 1)]),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::BookSynced]);
+        assert_eq!(b.book(InstrumentId(0)).unwrap().seq, 120);
+        out.clear();
+        b.apply(&batch(v, 0, 125, 130, 121, false, &[]), &mut out);
+        assert_eq!(statuses(&out), vec![StatusCode::Gap, StatusCode::Resync]);
+    }
+
+    #[test]
+    fn stale_snapshot_keeps_waiting_and_crossed_book_resyncs() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::Binance;
+        b.apply(&batch(v, 0, 200, 210, -1, false, &[]), &mut out);
+        out.clear();
+        b.apply(
+            &batch(v, 0, 150, 150, -1, true, &[lvl(Side::Buy, 1, 1)]),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::Resync]);
+        assert!(b.book(InstrumentId(0)).is_none());
+        out.clear();
+        b.apply(
+            &batch(
+                v,
+                0,
+                205,
+                205,
+                -1,
+                true,
+                &[lvl(Side::Buy, 10, 1), lvl(Side::Sell, 12, 1)],
+            ),
+            &mut out,
+        );
+        assert_eq!(b.book(InstrumentId(0)).unwrap().seq, 210);
+        out.clear();
+        b.apply(
+            &batch(v, 0, 211, 211, -1, false, &[lvl(Side::Buy, 13, 1)]),
+            &mut out,
+        );
+        assert_eq!(
+            statuses(&out),
+            vec![StatusCode::Crossed, StatusCode::Resync]
+        );
+        assert!(b.book(InstrumentId(0)).is_none());
+    }
+
+    #[test]
+    fn symbol_less_snapshot_goes_to_the_bridged_book() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::Binance;
+        b.apply(&batch(v, 0, 10, 20, -1, false, &[]), &mut out);
+        b.apply(&batch(v, 1, 1000, 1010, -1, false, &[]), &mut out);
+        b.apply(
+            &batch(
+                v,
+                InstrumentId::NONE.0,
+                1005,
+                1005,
+                -1,
+                true,
+                &[lvl(Side::Buy, 1, 1)],
+            ),
+            &mut out,
+        );
+        assert!(b.book(InstrumentId(1)).is_some());
+        assert!(b.book(InstrumentId(0)).is_none());
+        assert_eq!(b.never_synced(), vec![(Venue::Binance, InstrumentId(0))]);
+    }
+
+    #[test]
+    fn rescale_is_exact() {
+        assert_eq!(rescale(6183763000000, -8, -2), Some(6183763));
+        assert_eq!(rescale(6183763000001, -8, -2), None);
+        assert_eq!(rescale(5, -2, -8), Some(5_000_000));
+        assert_eq!(rescale(i64::MAX, -2, -8), None);
+    }
+}

@@ -1,0 +1,292 @@
+//! Binance spot, USDⓈ-M and COIN-M futures.
+//!
+//! * `wire`: borrowed views of the JSON frames.
+//! * `normalize`: wire → [`Event`]s (exact decimals, ns timestamps, taker side).
+//! * `subscribe`: endpoints, limits and control frames.
+//! * book rules live in [`crate::book::SyncRule`] (spot `U == prev.u + 1`, futures `pu == prev.u`).
+//!
+//! Frames are classified by content: the combined-stream envelope's stream name when present,
+//! else the payload's `e` field, else the shape of the object (spot `bookTicker` has no `e`;
+//! replies carry `result`/`id` or `code`/`msg`).
+
+mod normalize;
+pub mod subscribe;
+pub mod wire;
+
+use crate::event::{Event, Nanos, Venue};
+use crate::instrument::{Instruments, SymbolCache};
+use crate::venue::{Control, FrameParser, ParseError, ParseStats};
+use std::sync::Arc;
+use wire::{BinanceProbe, LevelSpan};
+
+/// Default exponents (price, size) for instruments whose metadata was not loaded: Binance
+/// never sends more than 8 decimals.
+pub const DEFAULT_EXPONENTS: (i8, i8) = (-8, -8);
+
+/// The stream a frame belongs to, from its name or its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamKind {
+    /// `@trade`
+    Trade,
+    /// `@aggTrade`
+    AggTrade,
+    /// `@bookTicker`
+    BookTicker,
+    /// `@depth`, `@depth@100ms`, …: diffs.
+    Depth,
+    /// `@depth5/10/20[@100ms]`: top-N snapshots.
+    PartialDepth,
+    /// `@kline_<i>`, `@continuousKline_<i>`.
+    Kline,
+    /// `!serverShutdown`.
+    Shutdown,
+    /// Anything else (tickers, mark price, …): ignored.
+    Other,
+}
+
+/// Classifies a stream name (`btcusdt@depth@100ms`).
+pub fn classify_stream(name: &str) -> StreamKind {
+    if name.ends_with("serverShutdown") {
+        return StreamKind::Shutdown;
+    }
+    let chan = match name.find('@') {
+        Some(p) => &name[p + 1..],
+        None => return StreamKind::Other,
+    };
+    match chan {
+        "trade" => StreamKind::Trade,
+        "aggTrade" => StreamKind::AggTrade,
+        "bookTicker" => StreamKind::BookTicker,
+        c if c.starts_with("kline_") || c.starts_with("continuousKline_") => StreamKind::Kline,
+        c if c.starts_with("depth") => {
+            let rest = &c[5..];
+            if rest.is_empty() || rest.starts_with('@') {
+                StreamKind::Depth
+            } else if rest.as_bytes()[0].is_ascii_digit() {
+                StreamKind::PartialDepth
+            } else {
+                StreamKind::Other
+            }
+        }
+        _ => StreamKind::Other,
+    }
+}
+
+/// The Binance frame parser (one per connection or shard).
+#[derive(Debug)]
+pub struct BinanceParser {
+    venue: Venue,
+    symbols: SymbolCache,
+    scratch: Vec<LevelSpan>,
+    stats: ParseStats,
+}
+
+impl BinanceParser {
+    /// A parser for one of the Binance venues over a shared instrument table.
+    pub fn new(venue: Venue, instruments: Arc<Instruments>) -> Self {
+        BinanceParser {
+            venue,
+            symbols: SymbolCache::new(venue, instruments, DEFAULT_EXPONENTS),
+            scratch: Vec::with_capacity(1024),
+            stats: ParseStats::default(),
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        kind: StreamKind,
+        payload: &[u8],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        self.dispatch_named(kind, payload, ts_recv, out, None)
+    }
+
+    fn dispatch_named(
+        &mut self,
+        kind: StreamKind,
+        payload: &[u8],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+        stream: Option<&str>,
+    ) -> Result<Control, ParseError> {
+        match kind {
+            StreamKind::Trade => self.trade(payload, ts_recv, out),
+            StreamKind::AggTrade => self.agg_trade(payload, ts_recv, out),
+            StreamKind::BookTicker => self.book_ticker(payload, ts_recv, out),
+            StreamKind::Depth => self.depth(payload, ts_recv, false, out, stream),
+            StreamKind::PartialDepth => self.depth(payload, ts_recv, true, out, stream),
+            StreamKind::Kline => self.kline(payload, ts_recv, out),
+            StreamKind::Shutdown => Ok(Control::ServerShutdown),
+            StreamKind::Other => Ok(Control::Ignored),
+        }
+    }
+
+    /// A frame without a stream name: dispatch on `e`, then on shape.
+    fn raw(
+        &mut self,
+        payload: &[u8],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        // Fast paths for Binance's canonical key order.
+        for (prefix, kind) in [
+            (&b"{\"e\":\"trade\""[..], StreamKind::Trade),
+            (b"{\"e\":\"depthUpdate\"", StreamKind::Depth),
+            (b"{\"e\":\"aggTrade\"", StreamKind::AggTrade),
+            (b"{\"e\":\"bookTicker\"", StreamKind::BookTicker),
+            (b"{\"e\":\"kline\"", StreamKind::Kline),
+        ] {
+            if payload.starts_with(prefix) {
+                return self.dispatch(kind, payload, ts_recv, out);
+            }
+        }
+        let probe: BinanceProbe<'_> = sonic_rs::from_slice(payload).map_err(malformed)?;
+        if let Some(e) = probe.e {
+            let kind = match e {
+                "trade" => StreamKind::Trade,
+                "aggTrade" => StreamKind::AggTrade,
+                "bookTicker" => StreamKind::BookTicker,
+                "depthUpdate" => StreamKind::Depth,
+                "kline" | "continuous_kline" => StreamKind::Kline,
+                "serverShutdown" => StreamKind::Shutdown,
+                _ => StreamKind::Other,
+            };
+            return self.dispatch(kind, payload, ts_recv, out);
+        }
+        if probe.last_update_id.is_some() {
+            return self.dispatch(StreamKind::PartialDepth, payload, ts_recv, out);
+        }
+        if probe.u.is_some() && probe.bid_qty.is_some() {
+            return self.dispatch(StreamKind::BookTicker, payload, ts_recv, out);
+        }
+        normalize::control(&probe)
+    }
+}
+
+impl FrameParser for BinanceParser {
+    fn venue(&self) -> Venue {
+        self.venue
+    }
+
+    fn parse_frame(
+        &mut self,
+        frame: &[u8],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        self.stats.frames += 1;
+        let before = out.len();
+        let result = match wire::split_envelope(frame) {
+            Some((stream, payload)) => {
+                match self.dispatch_named(
+                    classify_stream(stream),
+                    payload,
+                    ts_recv,
+                    out,
+                    Some(stream),
+                ) {
+                    // the canonical split can be fooled by extra keys after `data`; re-parse
+                    Err(ParseError::Malformed(_)) => self.enveloped(frame, ts_recv, out),
+                    r => r,
+                }
+            }
+            None if frame.starts_with(b"{\"stream\"")
+                || memchr::memmem::find(frame, b"\"stream\"").is_some() =>
+            {
+                self.enveloped(frame, ts_recv, out)
+            }
+            None => self.raw(frame, ts_recv, out),
+        };
+        self.account(&result, before, out);
+        result
+    }
+
+    fn parse_rest(
+        &mut self,
+        body: &[u8],
+        symbol: Option<&str>,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        self.stats.frames += 1;
+        let before = out.len();
+        let result = self.rest(body, symbol, ts_recv, out);
+        self.account(&result, before, out);
+        result
+    }
+
+    fn stats(&self) -> ParseStats {
+        self.stats
+    }
+}
+
+impl BinanceParser {
+    fn enveloped(
+        &mut self,
+        frame: &[u8],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        match sonic_rs::from_slice::<wire::BinanceEnvelope<'_>>(frame) {
+            Ok(env) => {
+                let kind = classify_stream(env.stream);
+                let payload = env.data.as_raw_str().as_bytes();
+                self.dispatch_named(kind, payload, ts_recv, out, Some(env.stream))
+            }
+            // Not an envelope after all (e.g. an error reply mentioning "stream").
+            Err(_) => self.raw(frame, ts_recv, out),
+        }
+    }
+
+    fn account(
+        &mut self,
+        result: &Result<Control, ParseError>,
+        before: usize,
+        out: &mut Vec<Event>,
+    ) {
+        match result {
+            Ok(Control::Data) => {}
+            Ok(Control::Ignored) => self.stats.ignored += 1,
+            Ok(_) => self.stats.control += 1,
+            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
+            Err(_) => self.stats.out_of_range += 1,
+        }
+        if result.is_err() {
+            // a frame is all or nothing: never half a depth update
+            out.truncate(before);
+        }
+        self.stats.events += (out.len() - before) as u64;
+    }
+}
+
+fn malformed(e: sonic_rs::Error) -> ParseError {
+    ParseError::Malformed(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_names_classify() {
+        assert_eq!(classify_stream("btcusdt@trade"), StreamKind::Trade);
+        assert_eq!(classify_stream("btcusdt@aggTrade"), StreamKind::AggTrade);
+        assert_eq!(
+            classify_stream("btcusdt@bookTicker"),
+            StreamKind::BookTicker
+        );
+        assert_eq!(classify_stream("btcusdt@depth"), StreamKind::Depth);
+        assert_eq!(classify_stream("btcusdt@depth@100ms"), StreamKind::Depth);
+        assert_eq!(classify_stream("btcusdt@depth@0ms"), StreamKind::Depth);
+        assert_eq!(
+            classify_stream("btcusdt@depth20@100ms"),
+            StreamKind::PartialDepth
+        );
+        assert_eq!(classify_stream("btcusdt@depth5"), StreamKind::PartialDepth);
+        assert_eq!(classify_stream("btcusdt@kline_1m"), StreamKind::Kline);
+        assert_eq!(classify_stream("!serverShutdown"), StreamKind::Shutdown);
+        assert_eq!(classify_stream("btcusdt@markPrice"), StreamKind::Other);
+        assert_eq!(classify_stream("nonsense"), StreamKind::Other);
+    }
+}
