@@ -52,7 +52,11 @@ pub enum Seen {
 
 impl Default for SeqWindow {
     fn default() -> Self {
-        SeqWindow { hi: 0, bits: [0; WORDS], empty: true }
+        SeqWindow {
+            hi: 0,
+            bits: [0; WORDS],
+            empty: true,
+        }
     }
 }
 
@@ -140,7 +144,11 @@ impl Deduper {
     pub fn admit(&mut self, ev: &Event) -> bool {
         let pass = match ev.kind() {
             Some(Kind::Trade) => {
-                let stream = if ev.has(flags::AGGREGATED) { Stream::AggTrade } else { Stream::Trade };
+                let stream = if ev.has(flags::AGGREGATED) {
+                    Stream::AggTrade
+                } else {
+                    Stream::Trade
+                };
                 self.window(ev, stream)
             }
             Some(Kind::Quote) => self.window(ev, Stream::Quote),
@@ -161,7 +169,10 @@ impl Deduper {
     }
 
     fn window(&mut self, ev: &Event, stream: Stream) -> bool {
-        let w = self.windows.entry((ev.venue, ev.instrument, stream)).or_default();
+        let w = self
+            .windows
+            .entry((ev.venue, ev.instrument, stream))
+            .or_default();
         match w.check(ev.seq) {
             Seen::New => true,
             Seen::Duplicate => false,
@@ -179,7 +190,10 @@ impl Deduper {
             flags: ev.flags & !(flags::FIRST | flags::LAST),
             v: ev.v,
         };
-        let (next, recent) = self.candles.entry((ev.venue, ev.instrument)).or_insert((0, [None; CANDLE_MEMORY]));
+        let (next, recent) = self
+            .candles
+            .entry((ev.venue, ev.instrument))
+            .or_insert((0, [None; CANDLE_MEMORY]));
         if recent.contains(&Some(key)) {
             return false;
         }
@@ -195,7 +209,12 @@ mod tests {
     use crate::event::Venue;
 
     fn trade(seq: u64) -> Event {
-        Event { kind: Kind::Trade as u8, venue: Venue::Binance as u16, seq, ..Event::default() }
+        Event {
+            kind: Kind::Trade as u8,
+            venue: Venue::Binance as u16,
+            seq,
+            ..Event::default()
+        }
     }
 
     #[test]
@@ -204,7 +223,14 @@ mod tests {
         for s in [10, 11, 12, 11, 10, 15, 13, 14, 13] {
             d.admit(&trade(s));
         }
-        assert_eq!(d.stats(), DedupeStats { passed: 6, duplicates: 3, window_misses: 0 });
+        assert_eq!(
+            d.stats(),
+            DedupeStats {
+                passed: 6,
+                duplicates: 3,
+                window_misses: 0
+            }
+        );
         // far ahead, then an old one: passed, counted
         assert!(d.admit(&trade(100_000)));
         assert!(d.admit(&trade(12)));
@@ -233,14 +259,28 @@ mod tests {
     #[test]
     fn candles_drop_exact_repeats_only() {
         let mut d = Deduper::new();
-        let mut c = Event { kind: Kind::Candle as u8, seq: 60_000, ts_exchange: 1, v: [1, 2, 3, 4, 5], ..Event::default() };
+        let mut c = Event {
+            kind: Kind::Candle as u8,
+            seq: 60_000,
+            ts_exchange: 1,
+            v: [1, 2, 3, 4, 5],
+            ..Event::default()
+        };
         assert!(d.admit(&c));
         assert!(!d.admit(&c));
         c.ts_exchange = 2;
         assert!(d.admit(&c));
         c.v[4] = 6;
         assert!(d.admit(&c));
-        let mut st = Event::status_event(Venue::Binance, crate::InstrumentId(0), crate::StatusCode::Gap, crate::Nanos(0), 1, 1, 1);
+        let mut st = Event::status_event(
+            Venue::Binance,
+            crate::InstrumentId(0),
+            crate::StatusCode::Gap,
+            crate::Nanos(0),
+            1,
+            1,
+            1,
+        );
         assert!(d.admit(&st));
         st.seq = 0;
         assert!(d.admit(&st));

@@ -14,5 +14,10 @@ pub(crate) mod sync;
 
 pub use event::{Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
 pub mod book;
+pub mod dedupe;
 pub mod instrument;
+pub mod pipeline;
+pub mod record;
+pub mod replay;
+pub mod route;
 pub mod venue;

@@ -103,10 +103,22 @@ impl fmt::Display for RecordError {
             RecordError::UnknownFormat(p) => {
                 write!(f, "{}: neither a tickwire recording nor a corpus TSV (recv_ns<TAB>conn<TAB>channel<TAB>frame)", p.display())
             }
-            RecordError::UnsupportedVersion(p, v) => write!(f, "{}: recording version {v} is newer than this build ({VERSION})", p.display()),
-            RecordError::Truncated(p, off) => write!(f, "{}: recording ends inside a record at byte {off}", p.display()),
-            RecordError::Corrupt(p, off, why) => write!(f, "{}: corrupt record at byte {off}: {why}", p.display()),
-            RecordError::BadLine(p, line) => write!(f, "{}:{line}: not a corpus TSV row", p.display()),
+            RecordError::UnsupportedVersion(p, v) => write!(
+                f,
+                "{}: recording version {v} is newer than this build ({VERSION})",
+                p.display()
+            ),
+            RecordError::Truncated(p, off) => write!(
+                f,
+                "{}: recording ends inside a record at byte {off}",
+                p.display()
+            ),
+            RecordError::Corrupt(p, off, why) => {
+                write!(f, "{}: corrupt record at byte {off}: {why}", p.display())
+            }
+            RecordError::BadLine(p, line) => {
+                write!(f, "{}:{line}: not a corpus TSV row", p.display())
+            }
         }
     }
 }
@@ -129,7 +141,10 @@ pub struct Reader {
 
 impl fmt::Debug for Reader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Reader").field("path", &self.path).field("offset", &self.offset).finish()
+        f.debug_struct("Reader")
+            .field("path", &self.path)
+            .field("offset", &self.offset)
+            .finish()
     }
 }
 
@@ -144,21 +159,31 @@ impl Reader {
     /// Reads a recording from any byte source (`path` names it in errors).
     pub fn from_read(path: PathBuf, read: Box<dyn Read + Send>) -> Result<Reader, RecordError> {
         let mut input = BufReader::with_capacity(1 << 16, read);
-        let head = input.fill_buf().map_err(|e| RecordError::Io(path.clone(), e))?;
+        let head = input
+            .fill_buf()
+            .map_err(|e| RecordError::Io(path.clone(), e))?;
         let format = if head.starts_with(MAGIC) {
             let mut h = [0u8; 10];
-            input.read_exact(&mut h).map_err(|_| RecordError::Truncated(path.clone(), 0))?;
+            input
+                .read_exact(&mut h)
+                .map_err(|_| RecordError::Truncated(path.clone(), 0))?;
             let version = u16::from_le_bytes([h[6], h[7]]);
             if version != VERSION {
                 return Err(RecordError::UnsupportedVersion(path, version));
             }
             let vlen = u16::from_le_bytes([h[8], h[9]]) as usize;
             let mut v = vec![0u8; vlen];
-            input.read_exact(&mut v).map_err(|_| RecordError::Truncated(path.clone(), 10))?;
-            let venue = String::from_utf8(v).map_err(|_| RecordError::Corrupt(path.clone(), 10, "venue name is not UTF-8"))?;
+            input
+                .read_exact(&mut v)
+                .map_err(|_| RecordError::Truncated(path.clone(), 10))?;
+            let venue = String::from_utf8(v)
+                .map_err(|_| RecordError::Corrupt(path.clone(), 10, "venue name is not UTF-8"))?;
             Format::Twrec { venue }
         } else if head.starts_with(b"recv_ns\t") || looks_like_tsv_row(head) {
-            Format::Tsv { line: 0, header_skipped: false }
+            Format::Tsv {
+                line: 0,
+                header_skipped: false,
+            }
         } else {
             return Err(RecordError::UnknownFormat(path));
         };
@@ -166,7 +191,13 @@ impl Reader {
             Format::Twrec { venue } => 10 + venue.len() as u64,
             Format::Tsv { .. } => 0,
         };
-        Ok(Reader { path, input, format, buf: Vec::with_capacity(1 << 16), offset })
+        Ok(Reader {
+            path,
+            input,
+            format,
+            buf: Vec::with_capacity(1 << 16),
+            offset,
+        })
     }
 
     /// The venue named in a recording's header (`None` for TSV or an empty name).
@@ -195,18 +226,25 @@ impl Reader {
         let mut h = [0u8; RECORD_HEADER];
         match read_full(&mut self.input, &mut h) {
             Ok(0) => return Ok(None),
-            Ok(n) if n < RECORD_HEADER => return Err(RecordError::Truncated(self.path.clone(), at)),
+            Ok(n) if n < RECORD_HEADER => {
+                return Err(RecordError::Truncated(self.path.clone(), at))
+            }
             Ok(_) => {}
             Err(e) => return Err(RecordError::Io(self.path.clone(), e)),
         }
         let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
-        let kind = FrameKind::from_u8(h[4]).ok_or_else(|| RecordError::Corrupt(self.path.clone(), at, "unknown frame kind"))?;
+        let kind = FrameKind::from_u8(h[4])
+            .ok_or_else(|| RecordError::Corrupt(self.path.clone(), at, "unknown frame kind"))?;
         let meta_len = h[5] as usize;
         let conn = u16::from_le_bytes([h[6], h[7]]);
         let ts = i64::from_le_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]);
         let crc = u32::from_le_bytes([h[16], h[17], h[18], h[19]]);
         if len > MAX_RECORD {
-            return Err(RecordError::Corrupt(self.path.clone(), at, "record length over the limit"));
+            return Err(RecordError::Corrupt(
+                self.path.clone(),
+                at,
+                "record length over the limit",
+            ));
         }
         self.buf.resize(meta_len + len, 0);
         match read_full(&mut self.input, &mut self.buf) {
@@ -218,23 +256,43 @@ impl Reader {
         hasher.update(&h[4..16]);
         hasher.update(&self.buf);
         if hasher.finalize() != crc {
-            return Err(RecordError::Corrupt(self.path.clone(), at, "checksum mismatch"));
+            return Err(RecordError::Corrupt(
+                self.path.clone(),
+                at,
+                "checksum mismatch",
+            ));
         }
         self.offset += (RECORD_HEADER + meta_len + len) as u64;
         let (meta, payload) = self.buf.split_at(meta_len);
-        let meta = std::str::from_utf8(meta).map_err(|_| RecordError::Corrupt(self.path.clone(), at, "meta is not UTF-8"))?;
-        Ok(Some(Frame { ts_recv: Nanos(ts), kind, conn, meta, payload }))
+        let meta = std::str::from_utf8(meta)
+            .map_err(|_| RecordError::Corrupt(self.path.clone(), at, "meta is not UTF-8"))?;
+        Ok(Some(Frame {
+            ts_recv: Nanos(ts),
+            kind,
+            conn,
+            meta,
+            payload,
+        }))
     }
 
     fn next_tsv(&mut self) -> Result<Option<Frame<'_>>, RecordError> {
         loop {
             self.buf.clear();
-            let n = self.input.read_until(b'\n', &mut self.buf).map_err(|e| RecordError::Io(self.path.clone(), e))?;
+            let n = self
+                .input
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| RecordError::Io(self.path.clone(), e))?;
             if n == 0 {
                 return Ok(None);
             }
             self.offset += n as u64;
-            let Format::Tsv { line, header_skipped } = &mut self.format else { unreachable!("tsv reader") };
+            let Format::Tsv {
+                line,
+                header_skipped,
+            } = &mut self.format
+            else {
+                unreachable!("tsv reader")
+            };
             *line += 1;
             let line_no = *line;
             while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
@@ -251,14 +309,17 @@ impl Reader {
             }
             // Re-borrow for the split below.
             let mut cols = self.buf.splitn(4, |&c| c == b'\t');
-            let (Some(ts), Some(_conn), Some(channel), Some(frame)) = (cols.next(), cols.next(), cols.next(), cols.next()) else {
+            let (Some(ts), Some(_conn), Some(channel), Some(frame)) =
+                (cols.next(), cols.next(), cols.next(), cols.next())
+            else {
                 return Err(RecordError::BadLine(self.path.clone(), line_no));
             };
             let ts: i64 = std::str::from_utf8(ts)
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| RecordError::BadLine(self.path.clone(), line_no))?;
-            let channel = std::str::from_utf8(channel).map_err(|_| RecordError::BadLine(self.path.clone(), line_no))?;
+            let channel = std::str::from_utf8(channel)
+                .map_err(|_| RecordError::BadLine(self.path.clone(), line_no))?;
             let kind = if channel == "client_sent" {
                 FrameKind::ClientSent
             } else if channel.starts_with("rest_") {
@@ -266,7 +327,13 @@ impl Reader {
             } else {
                 FrameKind::WsText
             };
-            return Ok(Some(Frame { ts_recv: Nanos(ts), kind, conn: 0, meta: channel, payload: frame }));
+            return Ok(Some(Frame {
+                ts_recv: Nanos(ts),
+                kind,
+                conn: 0,
+                meta: channel,
+                payload: frame,
+            }));
         }
     }
 }
@@ -299,7 +366,8 @@ impl<W: Write> Writer<W> {
     /// Starts a recording for `venue` (may be empty) on `out`.
     pub fn new(mut out: W, venue: &str) -> io::Result<Writer<W>> {
         let v = venue.as_bytes();
-        let vlen = u16::try_from(v.len()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "venue name too long"))?;
+        let vlen = u16::try_from(v.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "venue name too long"))?;
         out.write_all(MAGIC)?;
         out.write_all(&VERSION.to_le_bytes())?;
         out.write_all(&vlen.to_le_bytes())?;
@@ -308,9 +376,19 @@ impl<W: Write> Writer<W> {
     }
 
     /// Appends one frame.
-    pub fn write(&mut self, kind: FrameKind, conn: u16, ts_recv: Nanos, meta: &str, payload: &[u8]) -> io::Result<()> {
+    pub fn write(
+        &mut self,
+        kind: FrameKind,
+        conn: u16,
+        ts_recv: Nanos,
+        meta: &str,
+        payload: &[u8],
+    ) -> io::Result<()> {
         if payload.len() > MAX_RECORD {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame larger than the recording limit"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "frame larger than the recording limit",
+            ));
         }
         let meta = meta.as_bytes();
         let meta = &meta[..meta.len().min(255)];
@@ -348,8 +426,16 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let mut w = Writer::new(Vec::new(), "binance").unwrap();
-        w.write(FrameKind::WsText, 1, Nanos(10), "", b"{\"a\":1}").unwrap();
-        w.write(FrameKind::Rest, 0, Nanos(20), "BTCUSDT", b"{\"lastUpdateId\":1}").unwrap();
+        w.write(FrameKind::WsText, 1, Nanos(10), "", b"{\"a\":1}")
+            .unwrap();
+        w.write(
+            FrameKind::Rest,
+            0,
+            Nanos(20),
+            "BTCUSDT",
+            b"{\"lastUpdateId\":1}",
+        )
+        .unwrap();
         w.finish().unwrap()
     }
 
@@ -358,7 +444,10 @@ mod tests {
         let mut r = reader(sample()).unwrap();
         assert_eq!(r.venue(), Some("binance"));
         let f = r.next_frame().unwrap().unwrap();
-        assert_eq!((f.kind, f.conn, f.ts_recv, f.payload), (FrameKind::WsText, 1, Nanos(10), &b"{\"a\":1}"[..]));
+        assert_eq!(
+            (f.kind, f.conn, f.ts_recv, f.payload),
+            (FrameKind::WsText, 1, Nanos(10), &b"{\"a\":1}"[..])
+        );
         let f = r.next_frame().unwrap().unwrap();
         assert_eq!((f.kind, f.meta), (FrameKind::Rest, "BTCUSDT"));
         assert!(r.next_frame().unwrap().is_none());
@@ -380,7 +469,10 @@ mod tests {
                     }
                 }
             }
-            assert!(matches!(err, Some(RecordError::Truncated(..))), "cut at {cut}: {err:?}");
+            assert!(
+                matches!(err, Some(RecordError::Truncated(..))),
+                "cut at {cut}: {err:?}"
+            );
         }
         let mut bad = full.clone();
         let last = bad.len() - 2;
@@ -388,16 +480,30 @@ mod tests {
         let mut r = reader(bad).unwrap();
         r.next_frame().unwrap();
         let e = r.next_frame().unwrap_err();
-        assert!(matches!(e, RecordError::Corrupt(_, 37, "checksum mismatch")), "{e}");
+        assert!(
+            matches!(e, RecordError::Corrupt(_, 44, "checksum mismatch")),
+            "{e}"
+        );
     }
 
     #[test]
     fn tsv_rows_are_classified_by_channel_prefix() {
         let text = "recv_ns\tconn\tchannel\tframe\n1\tc\tclient_sent\t{}\n2\tc\trest_depth_snapshot\t{\"x\":1}\n3\tc\tanything\t{\"a\":\"b\\tc\"}\n";
         let mut r = reader(text.as_bytes().to_vec()).unwrap();
-        let kinds: Vec<(FrameKind, i64)> = std::iter::from_fn(|| r.next_frame().unwrap().map(|f| (f.kind, f.ts_recv.0))).collect();
-        assert_eq!(kinds, vec![(FrameKind::ClientSent, 1), (FrameKind::Rest, 2), (FrameKind::WsText, 3)]);
-        assert!(matches!(reader(b"hello".to_vec()), Err(RecordError::UnknownFormat(_))));
+        let kinds: Vec<(FrameKind, i64)> =
+            std::iter::from_fn(|| r.next_frame().unwrap().map(|f| (f.kind, f.ts_recv.0))).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (FrameKind::ClientSent, 1),
+                (FrameKind::Rest, 2),
+                (FrameKind::WsText, 3)
+            ]
+        );
+        assert!(matches!(
+            reader(b"hello".to_vec()),
+            Err(RecordError::UnknownFormat(_))
+        ));
         let mut r = reader(b"1\tonly-two\n".to_vec()).unwrap();
         assert!(matches!(r.next_frame(), Err(RecordError::BadLine(_, 1))));
     }
