@@ -204,6 +204,8 @@ struct BookState {
     buffer: Vec<Event>,
     resync_requested: bool,
     ever_live: bool,
+    /// When this book last started waiting for a snapshot (a counter, for snapshot matching).
+    awaiting_since: u64,
 }
 
 /// The book stage: every instrument's book and sync state.
@@ -214,6 +216,7 @@ pub struct Books {
     resyncs: Vec<InstrumentId>,
     tops: Vec<Top>,
     stats: BookStats,
+    clock: u64,
 }
 
 impl Books {
@@ -317,32 +320,44 @@ impl Books {
             buffer: Vec::new(),
             resync_requested: false,
             ever_live: false,
+            awaiting_since: 0,
         })
     }
 
-    /// A snapshot without a symbol: the awaiting book of this venue whose buffered diffs it
-    /// bridges, or the only awaiting book.
+    /// A snapshot without a symbol (Binance spot and USDⓈ-M REST bodies carry none). Among the
+    /// books of this venue waiting for a snapshot: one whose buffered diffs it bridges (an exact
+    /// boundary `U`/`u` first); else one whose buffered diffs it is not older than; ties go to
+    /// the book that started waiting most recently, as a client requests a snapshot right after
+    /// a book's first diff. Futures update ids are global across symbols, so ids alone can be
+    /// ambiguous; live sessions always know the symbol and never take this path.
     fn match_snapshot(&self, venue: Venue, id: u64) -> Option<InstrumentId> {
-        let awaiting = || {
-            self.books.iter().enumerate().filter_map(|(i, b)| {
-                b.as_ref()
-                    .filter(|b| b.venue == venue && matches!(b.state, SyncState::Awaiting))
-                    .map(|b| (i, b))
-            })
-        };
-        let bridged = awaiting().find(|(_, b)| {
-            b.buffer
-                .iter()
-                .any(|e| e.has(flags::FIRST) && b.rule.bridges_snapshot(e.v[2] as u64, e.seq, id))
-        });
-        if let Some((i, _)) = bridged {
-            return Some(InstrumentId(i as u32));
+        let mut best: Option<(u8, u64, usize)> = None;
+        for (i, b) in self.books.iter().enumerate() {
+            let Some(b) = b else { continue };
+            if b.venue != venue || !matches!(b.state, SyncState::Awaiting) || b.buffer.is_empty() {
+                continue;
+            }
+            let mut rank = 0u8;
+            for e in b.buffer.iter().filter(|e| e.has(flags::FIRST)) {
+                let (first, last) = (e.v[2] as u64, e.seq);
+                if first == id || last == id || first == id.saturating_add(1) {
+                    rank = rank.max(3);
+                } else if b.rule.bridges_snapshot(first, last, id) {
+                    rank = rank.max(2);
+                }
+            }
+            if rank == 0 && id.saturating_add(1) >= b.buffer[0].v[2] as u64 {
+                rank = 1;
+            }
+            if rank == 0 {
+                continue;
+            }
+            let key = (rank, b.awaiting_since, i);
+            if best.is_none_or(|bk| (key.0, key.1) > (bk.0, bk.1)) {
+                best = Some(key);
+            }
         }
-        let mut it = awaiting();
-        match (it.next(), it.next()) {
-            (Some((i, _)), None) => Some(InstrumentId(i as u32)),
-            _ => None,
-        }
+        best.map(|(_, _, i)| InstrumentId(i as u32))
     }
 
     fn snapshot(&mut self, id: InstrumentId, venue: Venue, batch: &[Event], out: &mut Vec<Event>) {
@@ -497,6 +512,10 @@ impl Books {
                     st.buffer.extend_from_slice(batch);
                 }
                 self.stats.buffered += 1;
+                if st.buffer.len() == batch.len() {
+                    self.clock += 1;
+                    st.awaiting_since = self.clock;
+                }
                 if !st.resync_requested {
                     st.resync_requested = true;
                     out.push(Event::status_event(
@@ -545,6 +564,8 @@ impl Books {
                     st.state = SyncState::Awaiting;
                     st.buffer.clear();
                     st.buffer.extend_from_slice(batch);
+                    self.clock += 1;
+                    st.awaiting_since = self.clock;
                     st.resync_requested = true;
                     out.push(Event::status_event(
                         venue,

@@ -16,6 +16,7 @@ pub use event::{Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
 pub mod book;
 pub mod dedupe;
 pub mod instrument;
+pub mod json;
 pub mod pipeline;
 pub mod record;
 pub mod replay;

@@ -1,1 +1,41 @@
-fn main() {}
+//! `tickwire`: the command line.
+
+mod replay;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "tickwire",
+    version,
+    about = "Low-latency market-data ingestion: replay, stream, record, simulate"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay recordings (corpus TSV or tickwire .twrec) through parsers, books, dedupe and
+    /// route; print events as JSON lines (exact decimal strings) or a table.
+    Replay(replay::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result: Result<()> = match cli.command {
+        Command::Replay(args) => replay::run(args),
+    };
+    if let Err(e) = result {
+        // A closed stdout (`| head`) is a normal way to stop.
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            std::process::exit(0);
+        }
+        eprintln!("tickwire: error: {e:#}");
+        std::process::exit(1);
+    }
+}

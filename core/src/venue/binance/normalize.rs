@@ -334,8 +334,13 @@ impl BinanceParser {
         Ok(Control::Data)
     }
 
-    /// Presets exponents from `exchangeInfo` `symbols[]` (`PRICE_FILTER.tickSize`,
-    /// `LOT_SIZE.stepSize`) for instruments not seen yet.
+    /// Presets exponents from `exchangeInfo` `symbols[]` for instruments not seen yet.
+    ///
+    /// Binance prints at most 8 decimals, and books keep levels finer than today's tick or step
+    /// (ticks change; the corpus' NKNUSDT snapshot holds `0.25511` under a `0.0001` tick), so the
+    /// exponent is not the tick's: it is the finest one (down to -8) at which ten times the
+    /// instrument's `maxPrice` / `maxQty` still fits an `i64`. Meme coins with sizes of 10^11
+    /// get a coarser size exponent; everything else keeps all 8 decimals.
     fn load_exchange_info(&mut self, symbols: &[u8]) -> Result<(), ParseError> {
         #[derive(Deserialize)]
         struct Sym<'a> {
@@ -348,38 +353,43 @@ impl BinanceParser {
         struct Filter<'a> {
             #[serde(rename = "filterType", borrow)]
             filter_type: &'a str,
-            #[serde(rename = "tickSize", borrow, default)]
-            tick_size: Option<&'a str>,
-            #[serde(rename = "stepSize", borrow, default)]
-            step_size: Option<&'a str>,
+            #[serde(rename = "maxPrice", borrow, default)]
+            max_price: Option<&'a str>,
+            #[serde(rename = "maxQty", borrow, default)]
+            max_qty: Option<&'a str>,
         }
         let syms: Vec<Sym<'_>> = sonic_rs::from_slice(symbols).map_err(malformed)?;
         for s in syms {
-            let mut px = None;
-            let mut qty = None;
+            let (mut px, mut qty) = DEFAULT_EXPONENTS;
             for f in &s.filters {
                 match f.filter_type {
-                    "PRICE_FILTER" => {
-                        px = f
-                            .tick_size
-                            .and_then(|t| decimal::fraction_digits(t.as_bytes()))
-                    }
-                    "LOT_SIZE" => {
-                        qty = f
-                            .step_size
-                            .and_then(|t| decimal::fraction_digits(t.as_bytes()))
-                    }
+                    "PRICE_FILTER" => px = px.max(exponent_for_range(f.max_price)),
+                    "LOT_SIZE" | "MARKET_LOT_SIZE" => qty = qty.max(exponent_for_range(f.max_qty)),
                     _ => {}
                 }
             }
-            if let (Some(px), Some(qty)) = (px, qty) {
-                self.symbols
-                    .table()
-                    .set_exponents(self.venue, s.symbol, -(px as i8), -(qty as i8));
-            }
+            self.symbols
+                .table()
+                .set_exponents(self.venue, s.symbol, px, qty);
         }
         Ok(())
     }
+}
+
+/// The finest exponent (≥ -8) at which ten times `max` fits an `i64` mantissa. This chooses a
+/// scale; no value is converted through a float.
+fn exponent_for_range(max: Option<&str>) -> i8 {
+    let Some(max) = max
+        .and_then(|m| m.parse::<f64>().ok())
+        .filter(|m| m.is_finite() && *m > 0.0)
+    else {
+        return DEFAULT_EXPONENTS.0;
+    };
+    let mut exp = DEFAULT_EXPONENTS.0;
+    while exp < 18 && max * 10.0 * 10f64.powi(-i32::from(exp)) >= i64::MAX as f64 {
+        exp += 1;
+    }
+    exp
 }
 
 /// A control reply: ack, list, error, or something unknown.
