@@ -9,7 +9,9 @@ use tickwire::replay::{Replay, ReplayConfig, Step};
 
 /// The project's own copies of corpus captures.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// The shared corpus, when it is beside the project (`../shared/corpus`).
@@ -46,7 +48,11 @@ pub fn replay(venue: Venue, files: &[PathBuf]) -> Outcome {
             break;
         }
     }
-    Outcome { events, tops, replay }
+    Outcome {
+        events,
+        tops,
+        replay,
+    }
 }
 
 /// Rows of a corpus TSV by channel label (header excluded).

@@ -49,6 +49,10 @@ pub fn classify_stream(name: &str) -> StreamKind {
     if name.ends_with("serverShutdown") {
         return StreamKind::Shutdown;
     }
+    if name == "!bookTicker" {
+        // all-market book tickers: each payload names its symbol
+        return StreamKind::BookTicker;
+    }
     let chan = match name.find('@') {
         Some(p) => &name[p + 1..],
         None => return StreamKind::Other,
@@ -286,6 +290,8 @@ mod tests {
         assert_eq!(classify_stream("btcusdt@depth5"), StreamKind::PartialDepth);
         assert_eq!(classify_stream("btcusdt@kline_1m"), StreamKind::Kline);
         assert_eq!(classify_stream("!serverShutdown"), StreamKind::Shutdown);
+        assert_eq!(classify_stream("!bookTicker"), StreamKind::BookTicker);
+        assert_eq!(classify_stream("!miniTicker@arr"), StreamKind::Other);
         assert_eq!(classify_stream("btcusdt@markPrice"), StreamKind::Other);
         assert_eq!(classify_stream("nonsense"), StreamKind::Other);
     }
