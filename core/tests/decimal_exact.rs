@@ -281,10 +281,13 @@ fn to_f64() {
     assert_eq!(Decimal::new(123, -8).to_f64(), 0.00000123);
     assert_eq!(Decimal::new(1, -18).to_f64(), 1e-18);
     assert_eq!(Decimal::new(-5, 3).to_f64(), -5000.0);
-    assert_eq!(Decimal::new(i64::MAX, -18).to_f64(), 9.223372036854775807);
+    assert_eq!(
+        Decimal::new(i64::MAX, -18).to_f64(),
+        "9.223372036854775807".parse::<f64>().unwrap()
+    );
     assert_eq!(
         Decimal::new(i64::MIN, 18).to_f64(),
-        -9.223372036854775808e36
+        "-9.223372036854775808e36".parse::<f64>().unwrap()
     );
     assert_eq!(Decimal::new(3, -40).to_f64(), 3e-40);
     assert_eq!(Decimal::new(0, -8).to_f64(), 0.0);
