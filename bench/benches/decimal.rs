@@ -65,6 +65,11 @@ fn decimal(c: &mut Criterion) {
             b.iter(|| tickwire::decimal::parse(black_box(bytes), black_box(EXP)))
         });
         g.bench_function("f64", |b| b.iter(|| black_box(text).parse::<f64>()));
+        g.bench_function("noop", |b| {
+            b.iter(|| -> Result<i64, tickwire::decimal::DecimalError> {
+                Ok(black_box(bytes).len() as i64 + i64::from(black_box(EXP)))
+            })
+        });
         g.bench_function("naive", |b| {
             b.iter(|| naive(black_box(bytes), black_box(EXP)))
         });

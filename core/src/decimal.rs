@@ -202,7 +202,7 @@ mod fast {
             return None; // 8+ integer digits: general path
         }
         let a = (nd0.trailing_zeros() / 8) as usize;
-        if body[a] != b'.' {
+        if (d0 >> (8 * a)) as u8 != b'.' ^ b'0' {
             return None;
         }
         // a < 8: shift the `a` digits to the top, leaving leading zero digits below.
@@ -228,9 +228,6 @@ mod fast {
         } else {
             return None;
         };
-        if a == 0 && b == 0 {
-            return None;
-        }
         Some(combine(neg, int, frac, b, k))
     }
 
@@ -238,6 +235,15 @@ mod fast {
     /// `b <= 16`, `k <= 18`.
     #[inline(always)]
     fn combine(neg: bool, int: u64, frac: u64, b: usize, k: usize) -> Result<i64, DecimalError> {
+        if b <= k && k <= 10 {
+            // int * 10^k < 10^18 and frac * 10^(k-b) < 10^k: no overflow possible
+            let m = int * POW10[k] + frac * POW10[k - b];
+            return Ok(if neg {
+                (m as i64).wrapping_neg()
+            } else {
+                m as i64
+            });
+        }
         let frac_scaled = if b <= k {
             frac as u128 * POW10[k - b] as u128
         } else {
