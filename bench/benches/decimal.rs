@@ -77,5 +77,51 @@ fn decimal(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, decimal);
+/// A mixed stream of typical fields (branch patterns vary from field to field), per field.
+fn decimal_mixed(c: &mut Criterion) {
+    let fields: Vec<&[u8]> = INPUTS[..4]
+        .iter()
+        .cycle()
+        .take(64)
+        .map(|(_, t)| t.as_bytes())
+        .collect();
+    let mut g = c.benchmark_group("decimal/mixed64");
+    g.throughput(Throughput::Elements(fields.len() as u64));
+    g.warm_up_time(Duration::from_millis(300));
+    g.measurement_time(Duration::from_millis(1200));
+    g.bench_function("tickwire", |b| {
+        b.iter(|| {
+            let mut acc = 0i64;
+            for f in black_box(&fields) {
+                acc = acc.wrapping_add(tickwire::decimal::parse(f, EXP).unwrap_or(0));
+            }
+            acc
+        })
+    });
+    g.bench_function("f64", |b| {
+        b.iter(|| {
+            let mut acc = 0f64;
+            for f in black_box(&fields) {
+                // the bytes are ASCII; from_utf8 is part of what an f64 path pays
+                acc += std::str::from_utf8(f)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .unwrap_or(0.0);
+            }
+            acc
+        })
+    });
+    g.bench_function("naive", |b| {
+        b.iter(|| {
+            let mut acc = 0i64;
+            for f in black_box(&fields) {
+                acc = acc.wrapping_add(naive(f, EXP).unwrap_or(0));
+            }
+            acc
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, decimal, decimal_mixed);
 criterion_main!(benches);
