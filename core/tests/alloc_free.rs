@@ -58,26 +58,46 @@ const SNAPSHOT: &str = r#"{"lastUpdateId":1000,"bids":[["61800.00000000","1.0000
 fn steady_state_trade_and_book_frames_allocate_nothing() {
     let mut pipeline = Pipeline::new(Instruments::new(), PipelineConfig::default());
     let mut router = Router::new();
-    let (_, mut consumer) = router.add_consumer(ConsumerConfig { capacity: 1 << 12, ..ConsumerConfig::default() });
+    let (_, mut consumer) = router.add_consumer(ConsumerConfig {
+        capacity: 1 << 12,
+        ..ConsumerConfig::default()
+    });
     let mut out = vec![Event::default(); 1 << 12];
     let v = Venue::Binance;
 
     // frames prepared up front: building them allocates, handling them must not
     let trades: Vec<String> = (0..2000).map(|i| trade(10_000 + i)).collect();
-    let depths: Vec<String> = (0..2000).map(|i| depth(1001 + 10 * i, 1010 + 10 * i, i)).collect();
+    let depths: Vec<String> = (0..2000)
+        .map(|i| depth(1001 + 10 * i, 1010 + 10 * i, i))
+        .collect();
 
     // warm-up: first sight of the instrument, snapshot, buffers grown to their working size
-    pipeline.on_rest(v, SNAPSHOT.as_bytes(), Some("BTCUSDT"), Nanos(1), &mut |e| router.route(e)).unwrap();
+    pipeline
+        .on_rest(
+            v,
+            SNAPSHOT.as_bytes(),
+            Some("BTCUSDT"),
+            Nanos(1),
+            &mut |e| router.route(e),
+        )
+        .unwrap();
     for f in trades.iter().take(100).chain(depths.iter().take(100)) {
-        pipeline.on_frame(v, f.as_bytes(), Nanos(2), &mut |e| router.route(e)).unwrap();
+        pipeline
+            .on_frame(v, f.as_bytes(), Nanos(2), &mut |e| router.route(e))
+            .unwrap();
         consumer.pop_into(&mut out);
     }
-    assert!(pipeline.books().book(tickwire::InstrumentId(0)).is_some(), "book is live");
+    assert!(
+        pipeline.books().book(tickwire::InstrumentId(0)).is_some(),
+        "book is live"
+    );
 
     let before = allocs();
     let mut events = 0;
     for f in &trades[100..] {
-        pipeline.on_frame(v, f.as_bytes(), Nanos(3), &mut |e| router.route(e)).unwrap();
+        pipeline
+            .on_frame(v, f.as_bytes(), Nanos(3), &mut |e| router.route(e))
+            .unwrap();
         events += consumer.pop_into(&mut out);
     }
     let trade_allocs = allocs() - before;
@@ -87,7 +107,9 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
     let before = allocs();
     let mut events = 0;
     for f in &depths[100..] {
-        pipeline.on_frame(v, f.as_bytes(), Nanos(4), &mut |e| router.route(e)).unwrap();
+        pipeline
+            .on_frame(v, f.as_bytes(), Nanos(4), &mut |e| router.route(e))
+            .unwrap();
         events += consumer.pop_into(&mut out);
     }
     let book_allocs = allocs() - before;

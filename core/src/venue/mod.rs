@@ -144,3 +144,79 @@ pub fn parser_for(venue: Venue, instruments: Arc<Instruments>) -> Box<dyn FrameP
         }
     }
 }
+
+/// Deepest JSON nesting a parser accepts (venues nest 4 deep at most).
+pub const MAX_NESTING: usize = 64;
+/// Frames up to this size skip the nesting scan: nesting needs a byte per level, and 512
+/// levels fit every thread stack we run parsers on.
+const NESTING_SCAN_ABOVE: usize = 512;
+
+/// Refuses frames nested deeper than [`MAX_NESTING`]. sonic-rs validates skipped values
+/// (unknown fields, ignored array elements) recursively with no depth limit, so a hostile
+/// `[[[[…]]]]` of some ten thousand levels would overflow the stack: this check runs first.
+/// Small frames cost nothing; larger ones a count of their opening brackets; only frames with
+/// more than `MAX_NESTING` of them get the exact, string-aware scan.
+pub fn check_nesting(frame: &[u8]) -> Result<(), ParseError> {
+    if frame.len() <= NESTING_SCAN_ABOVE
+        || memchr::memchr2_iter(b'[', b'{', frame)
+            .nth(MAX_NESTING)
+            .is_none()
+    {
+        return Ok(());
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < frame.len() {
+        match frame[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &frame[i.min(frame.len())..]) {
+                        Some(p) if frame[i + p] == b'\\' => i += p + 2,
+                        Some(p) => {
+                            i += p + 1;
+                            break;
+                        }
+                        None => return Ok(()), // unterminated string: the parser reports it
+                    }
+                }
+                continue;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(ParseError::Malformed(format!(
+                        "JSON nested deeper than {MAX_NESTING} levels"
+                    )));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_bounded_and_strings_do_not_count() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(check_nesting(deep(300).as_bytes()).is_err());
+        assert!(check_nesting(deep(64).as_bytes()).is_ok());
+        let padded = format!("{{\"pad\":\"{}\",\"x\":{}}}", " ".repeat(600), deep(63));
+        assert!(check_nesting(padded.as_bytes()).is_ok());
+        // closers inside strings cannot hide real depth
+        let sneaky = format!("[\"{}\",{}]", "]".repeat(600), deep(100));
+        assert!(check_nesting(sneaky.as_bytes()).is_err());
+        // brackets inside strings do not count, escaped quotes do not end strings
+        let quoted = format!("[\"\\\"{}\"]", "[".repeat(600));
+        assert!(check_nesting(quoted.as_bytes()).is_ok());
+        // many flat levels (a 5000-level snapshot) are fine
+        let wide = format!("[{}]", vec!["[\"1\",\"2\"]"; 5000].join(","));
+        assert!(check_nesting(wide.as_bytes()).is_ok());
+    }
+}

@@ -99,7 +99,7 @@ impl BinanceParser {
     fn dispatch(
         &mut self,
         kind: StreamKind,
-        payload: &[u8],
+        payload: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
@@ -109,7 +109,7 @@ impl BinanceParser {
     fn dispatch_named(
         &mut self,
         kind: StreamKind,
-        payload: &[u8],
+        payload: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
         stream: Option<&str>,
@@ -129,23 +129,23 @@ impl BinanceParser {
     /// A frame without a stream name: dispatch on `e`, then on shape.
     fn raw(
         &mut self,
-        payload: &[u8],
+        payload: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         // Fast paths for Binance's canonical key order.
         for (prefix, kind) in [
-            (&b"{\"e\":\"trade\""[..], StreamKind::Trade),
-            (b"{\"e\":\"depthUpdate\"", StreamKind::Depth),
-            (b"{\"e\":\"aggTrade\"", StreamKind::AggTrade),
-            (b"{\"e\":\"bookTicker\"", StreamKind::BookTicker),
-            (b"{\"e\":\"kline\"", StreamKind::Kline),
+            ("{\"e\":\"trade\"", StreamKind::Trade),
+            ("{\"e\":\"depthUpdate\"", StreamKind::Depth),
+            ("{\"e\":\"aggTrade\"", StreamKind::AggTrade),
+            ("{\"e\":\"bookTicker\"", StreamKind::BookTicker),
+            ("{\"e\":\"kline\"", StreamKind::Kline),
         ] {
             if payload.starts_with(prefix) {
                 return self.dispatch(kind, payload, ts_recv, out);
             }
         }
-        let probe: BinanceProbe<'_> = sonic_rs::from_slice(payload).map_err(malformed)?;
+        let probe: BinanceProbe<'_> = sonic_rs::from_str(payload).map_err(malformed)?;
         if let Some(e) = probe.e {
             let kind = match e {
                 "trade" => StreamKind::Trade,
@@ -181,6 +181,15 @@ impl FrameParser for BinanceParser {
     ) -> Result<Control, ParseError> {
         self.stats.frames += 1;
         let before = out.len();
+        // Text frames are UTF-8 (RFC 6455); checking once here lets sonic-rs skip its own check.
+        let frame = match crate::venue::check_nesting(frame).and_then(|()| text(frame)) {
+            Ok(f) => f,
+            Err(e) => {
+                let r = Err(e);
+                self.account(&r, before, out);
+                return r;
+            }
+        };
         let result = match wire::split_envelope(frame) {
             Some((stream, payload)) => {
                 match self.dispatch_named(
@@ -195,9 +204,7 @@ impl FrameParser for BinanceParser {
                     r => r,
                 }
             }
-            None if frame.starts_with(b"{\"stream\"")
-                || memchr::memmem::find(frame, b"\"stream\"").is_some() =>
-            {
+            None if memchr::memmem::find(frame.as_bytes(), b"\"stream\"").is_some() => {
                 self.enveloped(frame, ts_recv, out)
             }
             None => self.raw(frame, ts_recv, out),
@@ -215,7 +222,9 @@ impl FrameParser for BinanceParser {
     ) -> Result<Control, ParseError> {
         self.stats.frames += 1;
         let before = out.len();
-        let result = self.rest(body, symbol, ts_recv, out);
+        let result = crate::venue::check_nesting(body)
+            .and_then(|()| text(body))
+            .and_then(|body| self.rest(body, symbol, ts_recv, out));
         self.account(&result, before, out);
         result
     }
@@ -228,14 +237,14 @@ impl FrameParser for BinanceParser {
 impl BinanceParser {
     fn enveloped(
         &mut self,
-        frame: &[u8],
+        frame: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        match sonic_rs::from_slice::<wire::BinanceEnvelope<'_>>(frame) {
+        match sonic_rs::from_str::<wire::BinanceEnvelope<'_>>(frame) {
             Ok(env) => {
                 let kind = classify_stream(env.stream);
-                let payload = env.data.as_raw_str().as_bytes();
+                let payload = env.data.as_raw_str();
                 self.dispatch_named(kind, payload, ts_recv, out, Some(env.stream))
             }
             // Not an envelope after all (e.g. an error reply mentioning "stream").
@@ -262,6 +271,11 @@ impl BinanceParser {
         }
         self.stats.events += (out.len() - before) as u64;
     }
+}
+
+fn text(frame: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(frame)
+        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
 }
 
 fn malformed(e: sonic_rs::Error) -> ParseError {

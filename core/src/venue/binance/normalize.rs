@@ -25,11 +25,11 @@ impl BinanceParser {
 
     pub(super) fn trade(
         &mut self,
-        p: &[u8],
+        p: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let t: wire::BinanceTrade<'_> = sonic_rs::from_slice(p).map_err(malformed)?;
+        let t: wire::BinanceTrade<'_> = sonic_rs::from_str(p).map_err(malformed)?;
         let r = self.symbols.resolve(t.s.as_bytes());
         let mut ev = self.template(r, Kind::Trade, ts_recv);
         ev.seq = t.t;
@@ -52,11 +52,11 @@ impl BinanceParser {
 
     pub(super) fn agg_trade(
         &mut self,
-        p: &[u8],
+        p: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let t: wire::BinanceAggTrade<'_> = sonic_rs::from_slice(p).map_err(malformed)?;
+        let t: wire::BinanceAggTrade<'_> = sonic_rs::from_str(p).map_err(malformed)?;
         let r = self.symbols.resolve(t.s.as_bytes());
         let mut ev = self.template(r, Kind::Trade, ts_recv);
         ev.seq = t.a;
@@ -78,11 +78,11 @@ impl BinanceParser {
 
     pub(super) fn book_ticker(
         &mut self,
-        p: &[u8],
+        p: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let t: wire::BinanceBookTicker<'_> = sonic_rs::from_slice(p).map_err(malformed)?;
+        let t: wire::BinanceBookTicker<'_> = sonic_rs::from_str(p).map_err(malformed)?;
         let r = self.symbols.resolve(t.s.as_bytes());
         let mut ev = self.template(r, Kind::Quote, ts_recv);
         ev.seq = t.u;
@@ -100,11 +100,11 @@ impl BinanceParser {
 
     pub(super) fn kline(
         &mut self,
-        p: &[u8],
+        p: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let k: wire::BinanceKlineEvent<'_> = sonic_rs::from_slice(p).map_err(malformed)?;
+        let k: wire::BinanceKlineEvent<'_> = sonic_rs::from_str(p).map_err(malformed)?;
         let r = self.symbols.resolve(k.s.as_bytes());
         let seq = k.k.t as u64;
         let mut ev = self.template(r, Kind::Candle, ts_recv);
@@ -130,7 +130,7 @@ impl BinanceParser {
     /// (`rest == true` via [`Self::rest`]).
     pub(super) fn depth(
         &mut self,
-        p: &[u8],
+        p: &str,
         ts_recv: Nanos,
         top_n: bool,
         out: &mut Vec<Event>,
@@ -168,7 +168,7 @@ impl BinanceParser {
     #[allow(clippy::too_many_arguments)]
     fn emit_depth(
         &mut self,
-        p: &[u8],
+        p: &str,
         h: &wire::BinanceDepthHeader<'_>,
         r: Resolved,
         ts_recv: Nanos,
@@ -206,8 +206,8 @@ impl BinanceParser {
         let mut index = 0u32;
         for (range, side) in [(h.bids, Side::Buy), (h.asks, Side::Sell)] {
             for span in &self.scratch[range.0..range.1] {
-                let px = &p[span[0] as usize..span[1] as usize];
-                let qty = &p[span[2] as usize..span[3] as usize];
+                let px = &p.as_bytes()[span[0] as usize..span[1] as usize];
+                let qty = &p.as_bytes()[span[2] as usize..span[3] as usize];
                 let mut ev = tmpl;
                 ev.side = side as u8;
                 ev.aux = index;
@@ -239,16 +239,16 @@ impl BinanceParser {
     /// A REST body, classified by content.
     pub(super) fn rest(
         &mut self,
-        body: &[u8],
+        body: &str,
         symbol: Option<&str>,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let first = body.iter().find(|c| !c.is_ascii_whitespace()).copied();
+        let first = body.bytes().find(|c| !c.is_ascii_whitespace());
         match first {
             Some(b'[') => self.rest_array(body, symbol, ts_recv, out),
             Some(b'{') => {
-                let probe: BinanceProbe<'_> = sonic_rs::from_slice(body).map_err(malformed)?;
+                let probe: BinanceProbe<'_> = sonic_rs::from_str(body).map_err(malformed)?;
                 if probe.last_update_id.is_some() {
                     let h = wire::parse_depth(body, &mut self.scratch).map_err(malformed)?;
                     let r = match h.symbol.or(symbol) {
@@ -262,7 +262,7 @@ impl BinanceParser {
                     return self.emit_depth(body, &h, r, ts_recv, false, true, out);
                 }
                 if let Some(symbols) = &probe.symbols {
-                    self.load_exchange_info(symbols.as_raw_str().as_bytes())?;
+                    self.load_exchange_info(symbols.as_raw_str())?;
                     return Ok(Control::Ignored);
                 }
                 control(&probe)
@@ -275,12 +275,12 @@ impl BinanceParser {
 
     fn rest_array(
         &mut self,
-        body: &[u8],
+        body: &str,
         symbol: Option<&str>,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let items: Vec<sonic_rs::LazyValue<'_>> = sonic_rs::from_slice(body).map_err(malformed)?;
+        let items: Vec<sonic_rs::LazyValue<'_>> = sonic_rs::from_str(body).map_err(malformed)?;
         let Some(first) = items.first() else {
             return Ok(Control::Data);
         };
@@ -341,7 +341,7 @@ impl BinanceParser {
     /// exponent is not the tick's: it is the finest one (down to -8) at which ten times the
     /// instrument's `maxPrice` / `maxQty` still fits an `i64`. Meme coins with sizes of 10^11
     /// get a coarser size exponent; everything else keeps all 8 decimals.
-    fn load_exchange_info(&mut self, symbols: &[u8]) -> Result<(), ParseError> {
+    fn load_exchange_info(&mut self, symbols: &str) -> Result<(), ParseError> {
         #[derive(Deserialize)]
         struct Sym<'a> {
             #[serde(borrow)]
@@ -358,7 +358,7 @@ impl BinanceParser {
             #[serde(rename = "maxQty", borrow, default)]
             max_qty: Option<&'a str>,
         }
-        let syms: Vec<Sym<'_>> = sonic_rs::from_slice(symbols).map_err(malformed)?;
+        let syms: Vec<Sym<'_>> = sonic_rs::from_str(symbols).map_err(malformed)?;
         for s in syms {
             let (mut px, mut qty) = DEFAULT_EXPONENTS;
             for f in &s.filters {

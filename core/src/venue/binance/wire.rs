@@ -194,11 +194,11 @@ pub struct BinanceProbe<'a> {
     /// Depth snapshot / partial depth.
     #[serde(rename = "lastUpdateId", default)]
     pub last_update_id: Option<u64>,
-    /// Control reply result (`null` for a successful SUBSCRIBE).
-    #[serde(borrow, default)]
+    /// Control reply result (`null` for a successful SUBSCRIBE: present, unlike absent).
+    #[serde(borrow, default, deserialize_with = "present")]
     pub result: Option<LazyValue<'a>>,
-    /// Control reply id.
-    #[serde(borrow, default)]
+    /// Control reply id (may be `null`).
+    #[serde(borrow, default, deserialize_with = "present")]
     pub id: Option<LazyValue<'a>>,
     /// Error code.
     #[serde(default)]
@@ -218,6 +218,11 @@ pub struct BinanceProbe<'a> {
     /// exchangeInfo.
     #[serde(borrow, default)]
     pub symbols: Option<LazyValue<'a>>,
+}
+
+/// `Some` whenever the key is present, even with a `null` value.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LazyValue<'de>>, D::Error> {
+    LazyValue::deserialize(d).map(Some)
 }
 
 /// A byte range of a level's price and quantity text inside the frame: `[px_start, px_end,
@@ -254,11 +259,11 @@ pub struct BinanceDepthHeader<'a> {
 /// Parses a depth message, writing level spans into `scratch` (cleared first). Levels are
 /// `[price, qty]` string pairs; extra elements are ignored.
 pub fn parse_depth<'a>(
-    frame: &'a [u8],
+    frame: &'a str,
     scratch: &mut Vec<LevelSpan>,
 ) -> Result<BinanceDepthHeader<'a>, sonic_rs::Error> {
     scratch.clear();
-    let mut de = sonic_rs::Deserializer::from_slice(frame);
+    let mut de = sonic_rs::Deserializer::from_str(frame);
     let base = frame.as_ptr() as usize;
     let header = de.deserialize_map(DepthVisitor {
         base,
@@ -383,14 +388,12 @@ impl<'de> Deserialize<'de> for Pair<'de> {
 /// Splits Binance's combined-stream envelope `{"stream":"<name>","data":<payload>}` without
 /// parsing the payload. Returns `None` when the frame is not in that exact canonical layout
 /// (the caller then falls back to a full parse).
-pub fn split_envelope(frame: &[u8]) -> Option<(&str, &[u8])> {
-    const PREFIX: &[u8] = b"{\"stream\":\"";
-    const MID: &[u8] = b"\",\"data\":";
-    let rest = frame.strip_prefix(PREFIX)?;
-    let q = memchr::memchr(b'"', rest)?;
-    let name = std::str::from_utf8(&rest[..q]).ok()?;
-    let after = rest[q..].strip_prefix(MID)?;
-    let payload = after.strip_suffix(b"}")?;
+pub fn split_envelope(frame: &str) -> Option<(&str, &str)> {
+    let rest = frame.strip_prefix("{\"stream\":\"")?;
+    let q = memchr::memchr(b'"', rest.as_bytes())?;
+    let name = &rest[..q];
+    let after = rest[q..].strip_prefix("\",\"data\":")?;
+    let payload = after.strip_suffix('}')?;
     Some((name, payload))
 }
 
