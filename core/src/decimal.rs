@@ -111,7 +111,7 @@ const I64_MIN_ABS: u64 = 1 << 63;
 #[inline]
 pub fn parse(s: &[u8], exp: i8) -> Result<i64, DecimalError> {
     // exp in -10..=0, the usual instrument exponents: one compare, and the fast path's result
-    // cannot overflow (`int < 10^7` digits before the point)
+    // cannot overflow (the fast path takes at most 7 digits before the point)
     let k = (-i32::from(exp)) as u32;
     if k <= 10 {
         if let Some(r) = fast::parse::<true>(s, k as usize) {
