@@ -108,13 +108,31 @@ const I64_MIN_ABS: u64 = 1 << 63;
 
 /// Parses `s` (e.g. `"61837.63000000"`, `"-1.5e-7"`, `"35"`) into the mantissa `m` such that
 /// `value == m × 10^exp` exactly. See the [module docs](self) for the grammar and error order.
-#[inline]
+///
+/// Always inlined (about 100 instructions): an out-of-line call costs more than the parse, as
+/// the `Result` comes back through memory. The rare paths are out of line.
+#[inline(always)]
 pub fn parse(s: &[u8], exp: i8) -> Result<i64, DecimalError> {
+    // exp in -10..=0, the usual instrument exponents: one compare, and the fast path's result
+    // cannot overflow (the fast path takes at most 7 digits before the point)
+    let k = (-i32::from(exp)) as u32;
+    if k <= 10 {
+        if let Some(r) = fast::parse::<true>(s, k as usize) {
+            return r;
+        }
+        return general(s, exp);
+    }
+    parse_other(s, exp)
+}
+
+/// `exp` outside -10..=0.
+#[inline(never)]
+fn parse_other(s: &[u8], exp: i8) -> Result<i64, DecimalError> {
     if !(MIN_EXP..=MAX_EXP).contains(&exp) {
         return Err(DecimalError::UnsupportedExp);
     }
     if exp <= 0 {
-        if let Some(r) = fast::parse(s, exp.unsigned_abs() as usize) {
+        if let Some(r) = fast::parse::<false>(s, exp.unsigned_abs() as usize) {
             return r;
         }
     }
@@ -186,14 +204,17 @@ mod fast {
 
     /// `k = -exp` in `0..=18`.
     #[inline(always)]
-    pub(super) fn parse(s: &[u8], k: usize) -> Option<Result<i64, DecimalError>> {
+    pub(super) fn parse<const SMALL_K: bool>(
+        s: &[u8],
+        k: usize,
+    ) -> Option<Result<i64, DecimalError>> {
         let (neg, body) = match s.first() {
             Some(b'-') => (true, &s[1..]),
             _ => (false, s),
         };
         let n = body.len();
         if n < 8 {
-            return short(neg, body, k);
+            return short::<SMALL_K>(neg, body, k);
         }
         // Integer run: the first non-digit among the first 8 bytes must be the point.
         let d0 = load8(body, 0) ^ ZEROS;
@@ -209,14 +230,15 @@ mod fast {
         let int = swar8((d0 << (8 * (7 - a))) << 8);
         let f0 = a + 1;
         let b = n - f0;
-        let frac = if b <= 8 {
+        let frac = if b.wrapping_sub(1) < 8 {
+            // 1..=8 fraction digits: the top `b` bytes of the last 8
             let dw = load8(body, n - 8) ^ ZEROS;
-            let m = top_bytes(b);
+            let m = u64::MAX << (64 - 8 * b as u32);
             if nondigits(dw) & m != 0 {
                 return None;
             }
             swar8(dw & m)
-        } else if b <= 16 {
+        } else if b <= 16 && b != 0 {
             let d1 = load8(body, f0) ^ ZEROS;
             let dw = load8(body, n - 8) ^ ZEROS;
             let t = b - 8;
@@ -228,14 +250,20 @@ mod fast {
         } else {
             return None;
         };
-        Some(combine(neg, int, frac, b, k))
+        Some(combine::<SMALL_K>(neg, int, frac, b, k))
     }
 
-    /// `value = int + frac × 10^-b`; returns `value × 10^k`. `int < 10^8`, `frac < 10^16`,
+    /// `value = int + frac × 10^-b`; returns `value × 10^k`. `int < 10^7`, `frac < 10^16`,
     /// `b <= 16`, `k <= 18`.
     #[inline(always)]
-    fn combine(neg: bool, int: u64, frac: u64, b: usize, k: usize) -> Result<i64, DecimalError> {
-        if b <= k && k <= 10 {
+    fn combine<const SMALL_K: bool>(
+        neg: bool,
+        int: u64,
+        frac: u64,
+        b: usize,
+        k: usize,
+    ) -> Result<i64, DecimalError> {
+        if SMALL_K && b <= k {
             // int * 10^k < 10^18 and frac * 10^(k-b) < 10^k: no overflow possible
             let m = int * POW10[k] + frac * POW10[k - b];
             return Ok(if neg {
@@ -262,7 +290,11 @@ mod fast {
 
     /// Bodies shorter than 8 bytes: at most 7 digits, a scalar loop is as fast as anything.
     #[inline(always)]
-    fn short(neg: bool, body: &[u8], k: usize) -> Option<Result<i64, DecimalError>> {
+    fn short<const SMALL_K: bool>(
+        neg: bool,
+        body: &[u8],
+        k: usize,
+    ) -> Option<Result<i64, DecimalError>> {
         let mut v: u64 = 0;
         let mut digits = 0usize;
         let mut b = 0usize;
@@ -282,7 +314,7 @@ mod fast {
         if digits == 0 {
             return None;
         }
-        Some(combine(neg, 0, v, b, k))
+        Some(combine::<SMALL_K>(neg, 0, v, b, k))
     }
 }
 
@@ -506,7 +538,7 @@ impl Decimal {
     }
 
     /// Parses `s` at the exponent `exp`; see [`parse`](fn@parse).
-    #[inline]
+    #[inline(always)]
     pub fn parse(s: &[u8], exp: i8) -> Result<Decimal, DecimalError> {
         Ok(Decimal {
             mantissa: parse(s, exp)?,
