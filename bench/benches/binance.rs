@@ -1,1 +1,197 @@
-fn main() {}
+//! Binance frame decode: tickwire's parser against a generic serde_json path on the same
+//! frames, and depth frame → events → book applied (targets T1, T2, T7 of
+//! `../shared/docs/performance.md`).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use serde::Deserialize;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+use tickwire::event::{Event, Kind, Nanos, Side, Venue};
+use tickwire::instrument::Instruments;
+use tickwire::pipeline::{Pipeline, PipelineConfig};
+use tickwire::venue::binance::BinanceParser;
+use tickwire::venue::FrameParser;
+
+/// A real frame from the corpus (binance/hftbacktest_btcusdt_20240808_first60s).
+const TRADE: &str = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}"#;
+const BOOK_TICKER: &str = r#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
+
+/// The generic path: serde_json into owned structs, then the same exact normalization.
+#[derive(Deserialize)]
+struct JsonEnvelope {
+    #[allow(dead_code)]
+    stream: String,
+    data: JsonTrade,
+}
+#[derive(Deserialize)]
+struct JsonTrade {
+    s: String,
+    t: u64,
+    p: String,
+    q: String,
+    #[serde(rename = "T")]
+    time: i64,
+    m: bool,
+}
+
+fn serde_json_trade(frame: &[u8], out: &mut Vec<Event>) {
+    let env: JsonEnvelope = serde_json::from_slice(frame).expect("valid");
+    let d = env.data;
+    out.push(Event {
+        kind: Kind::Trade as u8,
+        venue: Venue::Binance as u16,
+        instrument: d.s.len() as u32,
+        seq: d.t,
+        ts_exchange: d.time * 1_000_000,
+        side: if d.m { Side::Sell } else { Side::Buy } as u8,
+        px_exp: -8,
+        qty_exp: -8,
+        v: [
+            tickwire::decimal::parse(d.p.as_bytes(), -8).unwrap_or(0),
+            tickwire::decimal::parse(d.q.as_bytes(), -8).unwrap_or(0),
+            0,
+            0,
+            0,
+        ],
+        ..Event::default()
+    });
+}
+
+fn trade_decode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("binance_trade_frame");
+    g.throughput(Throughput::Elements(1));
+    g.measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    let mut parser = BinanceParser::new(Venue::Binance, Instruments::new());
+    let mut out = Vec::with_capacity(16);
+    g.bench_function("tickwire", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(parser.parse_frame(black_box(TRADE.as_bytes()), Nanos(1), &mut out)).ok();
+        })
+    });
+    g.bench_function("serde_json_generic", |b| {
+        b.iter(|| {
+            out.clear();
+            serde_json_trade(black_box(TRADE.as_bytes()), &mut out);
+        })
+    });
+    g.bench_function("tickwire_book_ticker", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(parser.parse_frame(black_box(BOOK_TICKER.as_bytes()), Nanos(1), &mut out))
+                .ok();
+        })
+    });
+    g.finish();
+}
+
+/// `n` consecutive depthUpdate frames with `levels` levels per side, chained U = prev u + 1.
+fn depth_frames(n: usize, levels: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let first = 1001 + (i as u64) * 5;
+            let side = |base: i64, step: i64| -> String {
+                (0..levels)
+                    .map(|k| {
+                        let cents = base + step * (k as i64 + (i as i64 % 3));
+                        let qty = if (i + k) % 7 == 0 { 0 } else { 1 + (i * 31 + k * 17) % 5000 };
+                        format!(r#"["{}.{:02}000000","{}.{:05}000"]"#, cents / 100, cents % 100, qty / 1000, qty % 1000 * 100)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!(
+                r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":{first},"u":{},"b":[{}],"a":[{}]}}}}"#,
+                first + 4,
+                side(6_183_700, -1),
+                side(6_183_800, 1)
+            )
+        })
+        .collect()
+}
+
+fn snapshot(levels: usize) -> String {
+    let side = |base: i64, step: i64| -> String {
+        (0..levels)
+            .map(|k| {
+                format!(
+                    r#"["{}.{:02}000000","1.00000000"]"#,
+                    (base + step * k as i64) / 100,
+                    (base + step * k as i64) % 100
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        r#"{{"lastUpdateId":1000,"bids":[{}],"asks":[{}]}}"#,
+        side(6_183_700, -1),
+        side(6_183_800, 1)
+    )
+}
+
+fn depth_apply(c: &mut Criterion) {
+    let mut g = c.benchmark_group("binance_depth_frame");
+    g.measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    for levels in [10usize, 50] {
+        // levels per side: 10 → 20 levels per frame (T2)
+        let frames = depth_frames(20_000, levels);
+        let snap = snapshot(1000);
+        g.throughput(Throughput::Elements(1));
+        g.bench_with_input(
+            BenchmarkId::new("parse_only", levels * 2),
+            &frames,
+            |b, frames| {
+                let mut parser = BinanceParser::new(Venue::Binance, Instruments::new());
+                let mut out = Vec::with_capacity(4096);
+                let mut i = 0;
+                b.iter(|| {
+                    out.clear();
+                    let _ =
+                        parser.parse_frame(frames[i % frames.len()].as_bytes(), Nanos(1), &mut out);
+                    i += 1;
+                })
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("parse_and_book_apply", levels * 2),
+            &frames,
+            |b, frames| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut done = 0u64;
+                    let mut sink_count = 0u64;
+                    while done < iters {
+                        let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+                        p.on_rest(
+                            Venue::Binance,
+                            snap.as_bytes(),
+                            Some("BTCUSDT"),
+                            Nanos(1),
+                            &mut |_| {},
+                        )
+                        .expect("snapshot");
+                        let n = ((iters - done) as usize).min(frames.len());
+                        let start = Instant::now();
+                        for f in &frames[..n] {
+                            let _ = p.on_frame(Venue::Binance, f.as_bytes(), Nanos(2), &mut |_| {
+                                sink_count += 1
+                            });
+                        }
+                        total += start.elapsed();
+                        assert_eq!(p.books().stats().gaps, 0);
+                        done += n as u64;
+                    }
+                    black_box(sink_count);
+                    total
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, trade_decode, depth_apply);
+criterion_main!(benches);

@@ -66,10 +66,13 @@ pub struct Level {
     pub qty: i64,
 }
 
-/// A price-ordered L2 book: bids descending, asks ascending.
+/// A price-ordered L2 book. Each side is a sorted vector with its **best level last**, so the
+/// changes that dominate real streams (near the top) move few bytes.
 #[derive(Clone, Debug, Default)]
 pub struct L2Book {
+    /// Ascending prices: best bid last.
     bids: Vec<Level>,
+    /// Descending prices: best ask last.
     asks: Vec<Level>,
     /// Price exponent.
     pub px_exp: i8,
@@ -81,13 +84,19 @@ pub struct L2Book {
 
 impl L2Book {
     /// Sets a level to `qty` (0 deletes; deleting an unknown level is a no-op).
+    #[inline]
     pub fn set(&mut self, side: Side, px: i64, qty: i64) {
-        let (levels, desc) = match side {
+        let (levels, asc) = match side {
             Side::Buy => (&mut self.bids, true),
             Side::Sell => (&mut self.asks, false),
             Side::None => return,
         };
-        let pos = levels.binary_search_by(|l| if desc { px.cmp(&l.px) } else { l.px.cmp(&px) });
+        // Fast check at the top, where most updates land.
+        let pos = match levels.last() {
+            Some(top) if top.px == px => Ok(levels.len() - 1),
+            Some(top) if (asc && px > top.px) || (!asc && px < top.px) => Err(levels.len()),
+            _ => levels.binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) }),
+        };
         match (pos, qty) {
             (Ok(i), 0) => {
                 levels.remove(i);
@@ -100,17 +109,25 @@ impl L2Book {
 
     /// Best bid.
     pub fn best_bid(&self) -> Option<Level> {
-        self.bids.first().copied()
+        self.bids.last().copied()
     }
     /// Best ask.
     pub fn best_ask(&self) -> Option<Level> {
-        self.asks.first().copied()
+        self.asks.last().copied()
     }
-    /// Up to `n` best levels per side: `(bids, asks)`.
-    pub fn top(&self, n: usize) -> (&[Level], &[Level]) {
+    /// Bids, best first.
+    pub fn bids(&self) -> impl Iterator<Item = &Level> + '_ {
+        self.bids.iter().rev()
+    }
+    /// Asks, best first.
+    pub fn asks(&self) -> impl Iterator<Item = &Level> + '_ {
+        self.asks.iter().rev()
+    }
+    /// Up to `n` best levels per side, best first: `(bids, asks)`.
+    pub fn top(&self, n: usize) -> (Vec<Level>, Vec<Level>) {
         (
-            &self.bids[..n.min(self.bids.len())],
-            &self.asks[..n.min(self.asks.len())],
+            self.bids().take(n).copied().collect(),
+            self.asks().take(n).copied().collect(),
         )
     }
     /// Number of levels per side: `(bids, asks)`.
@@ -877,6 +894,33 @@ mod tests {
         assert!(b.book(InstrumentId(1)).is_some());
         assert!(b.book(InstrumentId(0)).is_none());
         assert_eq!(b.never_synced(), vec![(Venue::Binance, InstrumentId(0))]);
+    }
+
+    #[test]
+    fn book_orders_levels_and_reports_best_first() {
+        let mut b = L2Book::default();
+        for (px, q) in [(100, 1), (102, 2), (101, 3), (99, 4)] {
+            b.set(Side::Buy, px, q);
+        }
+        for (px, q) in [(110, 1), (108, 2), (109, 3), (111, 4)] {
+            b.set(Side::Sell, px, q);
+        }
+        b.set(Side::Buy, 101, 0);
+        b.set(Side::Sell, 108, 5);
+        b.set(Side::Sell, 107, 0); // unknown level: no-op
+        let (bids, asks) = b.top(3);
+        assert_eq!(
+            bids.iter().map(|l| (l.px, l.qty)).collect::<Vec<_>>(),
+            vec![(102, 2), (100, 1), (99, 4)]
+        );
+        assert_eq!(
+            asks.iter().map(|l| (l.px, l.qty)).collect::<Vec<_>>(),
+            vec![(108, 5), (109, 3), (110, 1)]
+        );
+        assert_eq!(b.depth(), (3, 4));
+        assert!(!b.is_crossed());
+        b.set(Side::Buy, 108, 1);
+        assert!(b.is_crossed());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use crate::event::{InstrumentId, Venue};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
 /// What the table knows of one instrument.
@@ -131,7 +132,7 @@ impl Instruments {
 pub struct SymbolCache {
     venue: Venue,
     default_exps: (i8, i8),
-    map: HashMap<Box<[u8]>, Resolved>,
+    map: HashMap<Box<[u8]>, Resolved, BuildHasherDefault<SymbolHasher>>,
     table: Arc<Instruments>,
 }
 
@@ -152,7 +153,7 @@ impl SymbolCache {
         SymbolCache {
             venue,
             default_exps,
-            map: HashMap::with_capacity(64),
+            map: HashMap::with_capacity_and_hasher(64, Default::default()),
             table,
         }
     }
@@ -186,6 +187,37 @@ impl SymbolCache {
     /// The venue this cache resolves for.
     pub fn venue(&self) -> Venue {
         self.venue
+    }
+}
+
+/// A fast non-cryptographic hasher for short symbols (FxHash's multiply-rotate, 8 bytes at a
+/// time). Symbols come from venues, not attackers choosing collisions against our seedless
+/// hash; the cache is also bounded by the venue's instrument count.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct SymbolHasher(u64);
+
+impl Hasher for SymbolHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 59))
+            .wrapping_mul(K);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -383,3 +383,53 @@ fn replay_is_deterministic() {
     assert_eq!(a.events, b.events);
     assert_eq!(a.tops, b.tops);
 }
+
+/// The fast paths give exactly what the general path gives, on every Binance corpus frame
+/// (and on the fixtures when the corpus is absent), and they do handle the hot frames.
+#[test]
+fn fast_paths_agree_with_the_general_path_on_every_frame() {
+    use tickwire::venue::binance::BinanceParser;
+    use tickwire::venue::FrameParser;
+    let roots: Vec<PathBuf> = shared_corpus().into_iter().chain([fixture("")]).collect();
+    let mut frames = 0u64;
+    let mut hits = 0u64;
+    for root in roots {
+        for (venue, path) in sessions(&root) {
+            let mut fast = BinanceParser::new(venue, Instruments::new());
+            let mut slow = BinanceParser::new(venue, Instruments::new());
+            slow.set_fast_paths(false);
+            let mut reader = Reader::open(&path).expect("open");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            while let Some(f) = reader.next_frame().expect("read") {
+                if f.kind != FrameKind::WsText {
+                    continue;
+                }
+                a.clear();
+                b.clear();
+                let ra = fast.parse_frame(f.payload, f.ts_recv, &mut a);
+                let rb = slow.parse_frame(f.payload, f.ts_recv, &mut b);
+                assert_eq!(
+                    ra.is_ok(),
+                    rb.is_ok(),
+                    "{}: {}",
+                    path.display(),
+                    String::from_utf8_lossy(f.payload)
+                );
+                assert_eq!(
+                    a,
+                    b,
+                    "{}: {}",
+                    path.display(),
+                    String::from_utf8_lossy(f.payload)
+                );
+                frames += 1;
+            }
+            assert_eq!(slow.fast_hits(), 0);
+            hits += fast.fast_hits();
+        }
+    }
+    assert!(
+        hits * 10 > frames * 9,
+        "fast paths took only {hits} of {frames} frames"
+    );
+}

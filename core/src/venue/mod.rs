@@ -8,6 +8,7 @@
 //! malformed (an error the caller reports as a status event).
 
 pub mod binance;
+pub mod scan;
 
 use crate::decimal::DecimalError;
 use crate::event::{Event, InstrumentId, Nanos, Venue};

@@ -9,6 +9,7 @@
 //! else the payload's `e` field, else the shape of the object (spot `bookTicker` has no `e`;
 //! replies carry `result`/`id` or `code`/`msg`).
 
+mod fast;
 mod normalize;
 pub mod subscribe;
 pub mod wire;
@@ -83,6 +84,8 @@ pub struct BinanceParser {
     symbols: SymbolCache,
     scratch: Vec<LevelSpan>,
     stats: ParseStats,
+    fast: bool,
+    fast_hits: u64,
 }
 
 impl BinanceParser {
@@ -93,7 +96,41 @@ impl BinanceParser {
             symbols: SymbolCache::new(venue, instruments, DEFAULT_EXPONENTS),
             scratch: Vec::with_capacity(1024),
             stats: ParseStats::default(),
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for trade, aggTrade, bookTicker and depthUpdate on (the default)
+    /// or off (every frame through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths handled.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
+    }
+
+    fn fast_path(
+        &mut self,
+        kind: StreamKind,
+        payload: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Option<Result<Control, ParseError>> {
+        if !self.fast {
+            return None;
+        }
+        let r = match kind {
+            StreamKind::Trade => self.fast_trade(payload, ts_recv, false, out),
+            StreamKind::AggTrade => self.fast_trade(payload, ts_recv, true, out),
+            StreamKind::BookTicker => self.fast_book_ticker(payload, ts_recv, out),
+            StreamKind::Depth => self.fast_depth(payload, ts_recv, out),
+            _ => None,
+        };
+        self.fast_hits += u64::from(r.is_some());
+        r
     }
 
     fn dispatch(
@@ -114,6 +151,9 @@ impl BinanceParser {
         out: &mut Vec<Event>,
         stream: Option<&str>,
     ) -> Result<Control, ParseError> {
+        if let Some(r) = self.fast_path(kind, payload, ts_recv, out) {
+            return r;
+        }
         match kind {
             StreamKind::Trade => self.trade(payload, ts_recv, out),
             StreamKind::AggTrade => self.agg_trade(payload, ts_recv, out),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sonic_rs::JsonValueTrait;
 
 impl BinanceParser {
-    fn template(&self, r: Resolved, kind: Kind, ts_recv: Nanos) -> Event {
+    pub(super) fn template(&self, r: Resolved, kind: Kind, ts_recv: Nanos) -> Event {
         Event {
             ts_recv: ts_recv.0,
             venue: self.venue as u16,

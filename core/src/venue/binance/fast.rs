@@ -1,0 +1,257 @@
+//! Fast paths for Binance's hot messages (trade, aggTrade, bookTicker, depthUpdate) in the
+//! compact form Binance sends. Each returns `None` when the frame is anything else (whitespace,
+//! escapes, an unknown key, a missing field), and the caller falls back to the general sonic-rs
+//! path; each produces exactly the events the general path produces (a test checks this on
+//! every corpus frame).
+
+use super::BinanceParser;
+use crate::decimal;
+use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Side};
+use crate::venue::scan::{Next, Scanner};
+use crate::venue::{Control, ParseError};
+
+type Fast = Option<Result<Control, ParseError>>;
+
+fn dec(s: &[u8], exp: i8, instrument: InstrumentId, seq: u64) -> Result<i64, ParseError> {
+    decimal::parse(s, exp).map_err(|error| ParseError::Value {
+        instrument,
+        seq,
+        error,
+    })
+}
+
+impl BinanceParser {
+    /// `trade` (`agg == false`) or `aggTrade` (`agg == true`).
+    pub(super) fn fast_trade(
+        &mut self,
+        p: &str,
+        ts_recv: Nanos,
+        agg: bool,
+        out: &mut Vec<Event>,
+    ) -> Fast {
+        let mut sc = Scanner::new(p.as_bytes());
+        sc.byte(b'{')?;
+        let (mut sym, mut id, mut px, mut qty, mut maker) = (None, None, None, None, None);
+        let (mut event_time, mut trade_time, mut first, mut last) = (0i64, 0i64, None, None);
+        let mut off_book = false;
+        loop {
+            match sc.key()? {
+                b"e" => {
+                    if sc.string()? != if agg { &b"aggTrade"[..] } else { b"trade" } {
+                        return None;
+                    }
+                }
+                b"E" => event_time = sc.int()?,
+                b"T" => trade_time = sc.int()?,
+                b"s" => sym = Some(sc.string()?),
+                b"t" if !agg => id = Some(sc.uint()?),
+                b"a" if agg => id = Some(sc.uint()?),
+                b"f" if agg => first = Some(sc.uint()?),
+                b"l" if agg => last = Some(sc.uint()?),
+                b"p" => px = Some(sc.string()?),
+                b"q" => qty = Some(sc.string()?),
+                b"m" => maker = Some(sc.boolean()?),
+                b"M" => off_book |= !sc.boolean()?,
+                b"X" => off_book |= sc.string()? != b"MARKET",
+                _ => return None,
+            }
+            if sc.next(b'}')? == Next::End {
+                break;
+            }
+        }
+        sc.finish()?;
+        let (sym, id, px, qty, maker) = (sym?, id?, px?, qty?, maker?);
+        if agg && (first.is_none() || last.is_none()) {
+            return None;
+        }
+        let r = self.symbols.resolve(sym);
+        let mut ev = self.template(r, Kind::Trade, ts_recv);
+        ev.seq = id;
+        ev.ts_exchange = Nanos::from_millis(if trade_time != 0 {
+            trade_time
+        } else {
+            event_time
+        })
+        .0;
+        ev.side = if maker { Side::Sell } else { Side::Buy } as u8;
+        if off_book {
+            ev.flags |= flags::OFF_BOOK;
+        }
+        if agg {
+            ev.flags |= flags::AGGREGATED;
+            ev.v[2] = first? as i64;
+            ev.v[3] = last? as i64;
+        }
+        Some((|| {
+            ev.v[0] = dec(px, r.px_exp, r.id, id)?;
+            ev.v[1] = dec(qty, r.qty_exp, r.id, id)?;
+            out.push(ev);
+            Ok(Control::Data)
+        })())
+    }
+
+    /// `bookTicker` (spot: `u,s,b,B,a,A`; futures add `e,E,T` and COIN-M `ps`).
+    pub(super) fn fast_book_ticker(
+        &mut self,
+        p: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Fast {
+        let mut sc = Scanner::new(p.as_bytes());
+        sc.byte(b'{')?;
+        let (mut u, mut sym, mut b, mut bq, mut a, mut aq) = (None, None, None, None, None, None);
+        let (mut event_time, mut txn_time) = (None, None);
+        loop {
+            match sc.key()? {
+                b"u" => u = Some(sc.uint()?),
+                b"s" => sym = Some(sc.string()?),
+                b"b" => b = Some(sc.string()?),
+                b"B" => bq = Some(sc.string()?),
+                b"a" => a = Some(sc.string()?),
+                b"A" => aq = Some(sc.string()?),
+                b"E" => event_time = Some(sc.int()?),
+                b"T" => txn_time = Some(sc.int()?),
+                b"e" => {
+                    if sc.string()? != b"bookTicker" {
+                        return None;
+                    }
+                }
+                b"ps" => {
+                    sc.string()?;
+                }
+                _ => return None,
+            }
+            if sc.next(b'}')? == Next::End {
+                break;
+            }
+        }
+        sc.finish()?;
+        let (u, sym, b, bq, a, aq) = (u?, sym?, b?, bq?, a?, aq?);
+        let r = self.symbols.resolve(sym);
+        let mut ev = self.template(r, Kind::Quote, ts_recv);
+        ev.seq = u;
+        ev.ts_exchange = txn_time
+            .or(event_time)
+            .map_or(0, |ms| Nanos::from_millis(ms).0);
+        Some((|| {
+            ev.v[0] = dec(b, r.px_exp, r.id, u)?;
+            ev.v[1] = dec(bq, r.qty_exp, r.id, u)?;
+            ev.v[2] = dec(a, r.px_exp, r.id, u)?;
+            ev.v[3] = dec(aq, r.qty_exp, r.id, u)?;
+            out.push(ev);
+            Ok(Control::Data)
+        })())
+    }
+
+    /// `depthUpdate` diffs (not partial depth): `e,E,[T],s,[ps],U,u,[pu],b,a` with the symbol
+    /// before the levels.
+    pub(super) fn fast_depth(&mut self, p: &str, ts_recv: Nanos, out: &mut Vec<Event>) -> Fast {
+        let mut sc = Scanner::new(p.as_bytes());
+        sc.byte(b'{')?;
+        let start = out.len();
+        let (mut first, mut last, mut prev) = (None, None, -1i64);
+        let (mut event_time, mut txn_time) = (None, None);
+        let mut r = None;
+        let mut value_error = None;
+        let mut seen_levels = false;
+        loop {
+            match sc.key()? {
+                b"e" => {
+                    if sc.string()? != b"depthUpdate" {
+                        return None;
+                    }
+                }
+                b"E" => event_time = Some(sc.int()?),
+                b"T" => txn_time = Some(sc.int()?),
+                b"s" => r = Some(self.symbols.resolve(sc.string()?)),
+                b"ps" => {
+                    sc.string()?;
+                }
+                b"U" => first = Some(sc.uint()?),
+                b"u" => last = Some(sc.uint()?),
+                b"pu" => prev = sc.int()?,
+                k @ (b"b" | b"a") => {
+                    let r = r?; // levels before the symbol: general path
+                    seen_levels = true;
+                    let side = if k == b"b" { Side::Buy } else { Side::Sell } as u8;
+                    let tmpl = Event {
+                        ts_recv: ts_recv.0,
+                        venue: self.venue as u16,
+                        instrument: r.id.0,
+                        kind: Kind::BookLevel as u8,
+                        px_exp: r.px_exp,
+                        qty_exp: r.qty_exp,
+                        side,
+                        ..Event::default()
+                    };
+                    sc.pairs(|px, qty| {
+                        let mut ev = tmpl;
+                        match (decimal::parse(px, r.px_exp), decimal::parse(qty, r.qty_exp)) {
+                            (Ok(px), Ok(qty)) => {
+                                ev.v[0] = px;
+                                ev.v[1] = qty;
+                            }
+                            (Err(e), _) | (_, Err(e)) => value_error = value_error.or(Some(e)),
+                        }
+                        out.push(ev);
+                        Some(())
+                    })
+                    .or_else(|| {
+                        out.truncate(start);
+                        None
+                    })?;
+                }
+                _ => {
+                    out.truncate(start);
+                    return None;
+                }
+            }
+            if sc.next(b'}').or_else(|| {
+                out.truncate(start);
+                None
+            })? == Next::End
+            {
+                break;
+            }
+        }
+        let complete = sc.finish().is_some() && seen_levels;
+        let (Some(r), Some(first), Some(last), true) = (r, first, last, complete) else {
+            out.truncate(start);
+            return None;
+        };
+        if let Some(error) = value_error {
+            out.truncate(start);
+            return Some(Err(ParseError::Value {
+                instrument: r.id,
+                seq: last,
+                error,
+            }));
+        }
+        let ts_exchange = txn_time
+            .or(event_time)
+            .map_or(0, |ms| Nanos::from_millis(ms).0);
+        if out.len() == start {
+            out.push(Event {
+                ts_recv: ts_recv.0,
+                venue: self.venue as u16,
+                instrument: r.id.0,
+                kind: Kind::BookLevel as u8,
+                px_exp: r.px_exp,
+                qty_exp: r.qty_exp,
+                flags: flags::NO_LEVEL,
+                ..Event::default()
+            });
+        }
+        let n = out.len();
+        for (i, ev) in out[start..].iter_mut().enumerate() {
+            ev.seq = last;
+            ev.ts_exchange = ts_exchange;
+            ev.v[2] = first as i64;
+            ev.v[3] = prev;
+            ev.aux = i as u32;
+        }
+        out[start].flags |= flags::FIRST;
+        out[n - 1].flags |= flags::LAST;
+        Some(Ok(Control::Data))
+    }
+}
