@@ -55,27 +55,49 @@ impl<'a> Scanner<'a> {
         Some(k)
     }
 
-    /// A string without escapes → its content. Venue strings are short (symbols, decimals), so
-    /// one plain pass beats a vectorised search's set-up cost and checks JSON's ban on raw
-    /// control characters at the same time.
+    /// A string without escapes → its content. Eight bytes at a time: a word is searched for
+    /// `"`, `\\` and raw control characters (banned in JSON strings) at once.
     #[inline]
     pub fn string(&mut self) -> Option<&'a [u8]> {
         self.byte(b'"')?;
         let start = self.i;
         let b = self.b;
         let mut i = start;
+        while i + 8 <= b.len() {
+            let w = u64::from_le_bytes([
+                b[i],
+                b[i + 1],
+                b[i + 2],
+                b[i + 3],
+                b[i + 4],
+                b[i + 5],
+                b[i + 6],
+                b[i + 7],
+            ]);
+            let hits = special_bytes(w);
+            if hits != 0 {
+                i += (hits.trailing_zeros() / 8) as usize;
+                return self.end_string(start, i);
+            }
+            i += 8;
+        }
         while i < b.len() {
             let c = b[i];
-            if c == b'"' {
-                self.i = i + 1;
-                return Some(&b[start..i]);
-            }
-            if c == b'\\' || c < 0x20 {
-                return None;
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                return self.end_string(start, i);
             }
             i += 1;
         }
         None
+    }
+
+    #[inline]
+    fn end_string(&mut self, start: usize, i: usize) -> Option<&'a [u8]> {
+        if self.b[i] != b'"' {
+            return None;
+        }
+        self.i = i + 1;
+        Some(&self.b[start..i])
     }
 
     /// A JSON number's text (grammar-checked).
@@ -218,6 +240,19 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// High bit set in the bytes of `w` that are `"`, `\\` or below 0x20. Bits above the first hit
+/// may be spurious (borrows), so only the lowest set bit is meaningful.
+#[inline]
+fn special_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero(w ^ (ONES * u64::from(b'"')));
+    let slash = zero(w ^ (ONES * u64::from(b'\\')));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    quote | slash | control
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +284,28 @@ mod tests {
         assert_eq!(Scanner::new(br#""a\"b""#).string(), None);
         assert_eq!(Scanner::new(b"\"a\x01b\"").string(), None);
         assert_eq!(Scanner::new(b"\"unterminated").string(), None);
+        // every position of a terminator or a banned byte inside a word, and after one
+        for len in 0..24 {
+            for bad in [b'\\', 0x01, 0x1f, b'\n'] {
+                for at in 0..len {
+                    let mut t = vec![b'"'];
+                    t.extend(std::iter::repeat(b'a').take(len));
+                    t[1 + at] = bad;
+                    t.push(b'"');
+                    assert_eq!(
+                        Scanner::new(&t).string(),
+                        None,
+                        "len {len} bad {bad} at {at}"
+                    );
+                }
+            }
+            let mut t = vec![b'"'];
+            t.extend((0..len).map(|k| b"0123456789.-_xyz\x7f\xc3\xa9 ~ZZ"[k % 23]));
+            t.extend_from_slice(b"\"rest");
+            let mut sc = Scanner::new(&t);
+            assert_eq!(sc.string().map(<[u8]>::len), Some(len));
+            assert_eq!(sc.pos(), len + 2);
+        }
         for bad in [
             &b"01"[..],
             b"1.",

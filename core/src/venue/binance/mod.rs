@@ -154,6 +154,8 @@ impl BinanceParser {
         if let Some(r) = self.fast_path(kind, payload, ts_recv, out) {
             return r;
         }
+        // the general path recurses: bound the nesting first
+        crate::venue::check_nesting(payload.as_bytes())?;
         match kind {
             StreamKind::Trade => self.trade(payload, ts_recv, out),
             StreamKind::AggTrade => self.agg_trade(payload, ts_recv, out),
@@ -185,6 +187,7 @@ impl BinanceParser {
                 return self.dispatch(kind, payload, ts_recv, out);
             }
         }
+        crate::venue::check_nesting(payload.as_bytes())?;
         let probe: BinanceProbe<'_> = sonic_rs::from_str(payload).map_err(malformed)?;
         if let Some(e) = probe.e {
             let kind = match e {
@@ -222,7 +225,7 @@ impl FrameParser for BinanceParser {
         self.stats.frames += 1;
         let before = out.len();
         // Text frames are UTF-8 (RFC 6455); checking once here lets sonic-rs skip its own check.
-        let frame = match crate::venue::check_nesting(frame).and_then(|()| text(frame)) {
+        let frame = match text(frame) {
             Ok(f) => f,
             Err(e) => {
                 let r = Err(e);
@@ -281,6 +284,7 @@ impl BinanceParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
+        crate::venue::check_nesting(frame.as_bytes())?;
         match sonic_rs::from_str::<wire::BinanceEnvelope<'_>>(frame) {
             Ok(env) => {
                 let kind = classify_stream(env.stream);
