@@ -63,17 +63,12 @@ impl<'a> Scanner<'a> {
         let start = self.i;
         let b = self.b;
         let mut i = start;
-        while i + 8 <= b.len() {
-            let w = u64::from_le_bytes([
-                b[i],
-                b[i + 1],
-                b[i + 2],
-                b[i + 3],
-                b[i + 4],
-                b[i + 5],
-                b[i + 6],
-                b[i + 7],
-            ]);
+        while let Some(chunk) = b.get(i..i + 8) {
+            // one unaligned 8-byte load (the conversion cannot fail: the slice has 8 bytes)
+            let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            let w = u64::from_le_bytes(word);
             let hits = special_bytes(w);
             if hits != 0 {
                 i += (hits.trailing_zeros() / 8) as usize;
@@ -147,22 +142,23 @@ impl<'a> Scanner<'a> {
     /// A non-negative integer that fits `u64`.
     #[inline]
     pub fn uint(&mut self) -> Option<u64> {
-        let start = self.i;
-        let mut v: u64 = 0;
-        while let Some(&c) = self.b.get(self.i) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            self.i += 1;
-        }
-        let n = self.i - start;
-        if n == 0
-            || (n > 1 && self.b[start] == b'0')
-            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
-        {
+        let rest = &self.b[self.i..];
+        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || (n > 1 && rest[0] == b'0') || matches!(rest.get(n), Some(b'.' | b'e' | b'E')) {
             return None;
         }
+        let digits = &rest[..n];
+        let v = if n <= 19 {
+            // at most 19 digits cannot overflow a u64
+            digits
+                .iter()
+                .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'))
+        } else {
+            digits.iter().try_fold(0u64, |v, &c| {
+                v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+            })?
+        };
+        self.i += n;
         Some(v)
     }
 
