@@ -1,0 +1,43 @@
+# tickwire: every CI job is a target here. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
+
+## test: every test of the workspace (installs what it needs first)
+test: prerequisites test-loom test-rust
+
+prerequisites:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first"; exit 1; }
+
+## test-loom: loom models of the SPSC ring (own target dir: --cfg loom rebuilds the crate)
+test-loom:
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --release -p tickwire --test ring_loom
+
+## test-rust: unit, integration, corpus and doc tests of every crate (last: its summary ends the log)
+test-rust:
+	$(CARGO) build --workspace --all-targets
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## bench: every criterion benchmark, built for this CPU (benchmarks only; shipped builds are baseline x86-64)
+bench:
+	RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native $(CARGO) bench -p tickwire-bench
+
+## bench-quick: every benchmark, briefly (checks they build and run; no figures worth quoting)
+bench-quick:
+	$(CARGO) bench -p tickwire-bench -- --warm-up-time 0.2 --measurement-time 0.5
+
+## replay-demo: replay a real capture and print book tops
+replay-demo:
+	$(CARGO) run --release --bin tickwire -- replay --venue binance --book-tops --summary core/tests/fixtures/binance/hftbacktest_btcusdt_20240808_first2500.tsv | tail -5
+
+clean:
+	$(CARGO) clean
