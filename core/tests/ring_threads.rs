@@ -7,7 +7,11 @@ use std::thread;
 use tickwire::ring::{self, Consumer, Producer};
 
 /// Enough to wrap a small ring ~100k times; small enough for ~1 s in a debug build.
-const N: u64 = if cfg!(debug_assertions) { 2_000_000 } else { 20_000_000 };
+const N: u64 = if cfg!(debug_assertions) {
+    2_000_000
+} else {
+    20_000_000
+};
 
 fn produce_single(mut tx: Producer<u64>) {
     for i in 0..N {
