@@ -413,8 +413,8 @@ criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(10);
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
     targets = throughput, latency
 }
 criterion_main!(benches);
