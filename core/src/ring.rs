@@ -145,7 +145,7 @@ impl<T> Shared<T> {
 /// # Panics
 ///
 /// If `capacity` is 0 or its next power of two does not fit in `usize`.
-pub fn channel<T: Copy + Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+pub fn channel<T: Copy>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     assert!(capacity > 0, "ring capacity must be at least 1");
     let capacity = capacity
         .checked_next_power_of_two()
