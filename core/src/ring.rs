@@ -145,7 +145,7 @@ impl<T> Shared<T> {
 /// # Panics
 ///
 /// If `capacity` is 0 or its next power of two does not fit in `usize`.
-pub fn channel<T: Copy + Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+pub fn channel<T: Copy>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     assert!(capacity > 0, "ring capacity must be at least 1");
     let capacity = capacity
         .checked_next_power_of_two()
@@ -449,27 +449,17 @@ impl<T> fmt::Debug for Consumer<T> {
 /// Copies `src` into the producer-owned slots `dst` (same length).
 #[inline(always)]
 fn copy_in<T: Copy>(dst: &[Slot<T>], src: &[T]) {
-    debug_assert_eq!(dst.len(), src.len());
-    for (slot, &v) in dst.iter().zip(src) {
-        slot.with_mut(|p| {
-            // SAFETY: I2: callers pass only slots in the producer-owned range, unpublished
-            // until their Release store of `tail`.
-            unsafe { p.write(MaybeUninit::new(v)) }
-        });
-    }
+    // SAFETY: I2: callers pass only slots in the producer-owned range, which the consumer does
+    // not access until their Release store of `tail`.
+    unsafe { crate::sync::copy_into_cells(dst, src) }
 }
 
 /// Copies the consumer-owned, initialised slots `src` into `dst` (same length).
 #[inline(always)]
 fn copy_out<T: Copy>(src: &[Slot<T>], dst: &mut [T]) {
-    debug_assert_eq!(dst.len(), src.len());
-    for (slot, out) in src.iter().zip(dst) {
-        *out = slot.with(|p| {
-            // SAFETY: I2: callers pass only slots in `head..tail` (tail Acquire-loaded), which
-            // are initialised and not written by the producer until the Release store of `head`.
-            unsafe { p.read().assume_init() }
-        });
-    }
+    // SAFETY: I2: callers pass only slots in `head..tail` (tail Acquire-loaded): initialised,
+    // and not written by the producer until the Release store of `head`.
+    unsafe { crate::sync::copy_from_cells(src, dst) }
 }
 
 #[cfg(all(test, not(loom)))]

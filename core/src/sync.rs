@@ -8,6 +8,9 @@
 //! [`UnsafeCell`] exposes only closure-based access (`with` / `with_mut`), the API of
 //! `loom::cell::UnsafeCell`, so every access to shared memory is visible to loom's race
 //! detector. In std builds the wrapper is `#[repr(transparent)]` and the closures inline away.
+//!
+//! [`copy_into_cells`] / [`copy_from_cells`] move runs of `Copy` values in and out of slot
+//! cells: one `memcpy` in std builds, one tracked `with`/`with_mut` per cell under loom.
 
 #[cfg(not(loom))]
 mod imp {
@@ -40,6 +43,43 @@ mod imp {
             f(self.0.get())
         }
     }
+
+    /// Copies `src` into `dst` (same length) with one `memcpy`.
+    ///
+    /// # Safety
+    ///
+    /// No other access to any cell of `dst` may happen during the call.
+    #[inline(always)]
+    pub(crate) unsafe fn copy_into_cells<T: Copy>(
+        dst: &[UnsafeCell<core::mem::MaybeUninit<T>>],
+        src: &[T],
+    ) {
+        assert_eq!(dst.len(), src.len());
+        // SAFETY: layout: `UnsafeCell` here, `std::cell::UnsafeCell` and `MaybeUninit` are all
+        // `repr(transparent)`, so `dst` is `dst.len()` contiguous `T`-sized slots; the pointer
+        // comes from a shared reference to `UnsafeCell`s, which permits writing through it;
+        // exclusivity of those cells is the caller's contract; `src` cannot overlap `dst`
+        // (`&[T]` vs. cells we may write).
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_ptr() as *mut T, src.len()) }
+    }
+
+    /// Copies `src` (initialised cells) into `dst` (same length) with one `memcpy`.
+    ///
+    /// # Safety
+    ///
+    /// Every cell of `src` holds an initialised `T`, and none is written during the call.
+    #[inline(always)]
+    pub(crate) unsafe fn copy_from_cells<T: Copy>(
+        src: &[UnsafeCell<core::mem::MaybeUninit<T>>],
+        dst: &mut [T],
+    ) {
+        assert_eq!(dst.len(), src.len());
+        // SAFETY: same layout argument as `copy_into_cells`; the cells are initialised and not
+        // written concurrently (caller's contract); `dst` is a unique borrow, so no overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(src.as_ptr() as *const T, dst.as_mut_ptr(), src.len())
+        }
+    }
 }
 
 #[cfg(loom)]
@@ -47,6 +87,37 @@ mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
+
+    use core::mem::MaybeUninit;
+
+    /// Loom version: one tracked `with_mut` per cell.
+    ///
+    /// # Safety
+    ///
+    /// As the std version: no other access to any cell of `dst` during the call.
+    pub(crate) unsafe fn copy_into_cells<T: Copy>(dst: &[UnsafeCell<MaybeUninit<T>>], src: &[T]) {
+        assert_eq!(dst.len(), src.len());
+        for (cell, &v) in dst.iter().zip(src) {
+            // SAFETY: exclusive access to the cell is the caller's contract (checked by loom).
+            cell.with_mut(|p| unsafe { p.write(MaybeUninit::new(v)) });
+        }
+    }
+
+    /// Loom version: one tracked `with` per cell.
+    ///
+    /// # Safety
+    ///
+    /// As the std version: the cells are initialised and none is written during the call.
+    pub(crate) unsafe fn copy_from_cells<T: Copy>(
+        src: &[UnsafeCell<MaybeUninit<T>>],
+        dst: &mut [T],
+    ) {
+        assert_eq!(dst.len(), src.len());
+        for (cell, out) in src.iter().zip(dst) {
+            // SAFETY: initialised and not written concurrently: caller's contract (checked by loom).
+            *out = cell.with(|p| unsafe { p.read().assume_init() });
+        }
+    }
 }
 
 pub(crate) use imp::*;
