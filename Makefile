@@ -10,6 +10,8 @@ test: prerequisites test-loom test-rust
 
 prerequisites:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first"; exit 1; }
+	@command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
+	@python3 -c "import websockets" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check websockets
 
 ## test-loom: loom models of the SPSC ring (own target dir: --cfg loom rebuilds the crate)
 test-loom:

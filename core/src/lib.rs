@@ -11,11 +11,13 @@ pub mod event;
 pub mod ring;
 #[allow(unsafe_code)] // loom/std facade over atomics and UnsafeCell
 pub(crate) mod sync;
+pub mod sys;
 
 pub use event::{Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
 pub mod book;
 pub mod dedupe;
 pub mod instrument;
+pub mod io;
 pub mod json;
 pub mod pipeline;
 pub mod record;

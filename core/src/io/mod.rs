@@ -1,0 +1,612 @@
+//! The live engine: io shards (threads with their own `mio::Poll`, pinned), TLS by rustls driven
+//! by hand, WebSocket framing by tungstenite, sessions that reconnect and roll over, a REST
+//! worker for book snapshots, and the route stage run inline in the consumer's poll.
+//!
+//! ```no_run
+//! use tickwire::io::{FeedBuilder, Subscription};
+//! let mut feed = FeedBuilder::new()
+//!     .subscribe(Subscription::parse("binance:BTCUSDT:trades,bbo,book").unwrap())
+//!     .start()
+//!     .unwrap();
+//! let mut buf = vec![tickwire::Event::default(); 1024];
+//! let n = feed.wait(&mut buf, std::time::Duration::from_secs(1));
+//! println!("{n} events");
+//! feed.shutdown();
+//! ```
+
+mod rest;
+mod session;
+mod shard;
+mod spec;
+mod stream;
+pub mod tls;
+
+pub use rest::{get as http_get, Response, RestCounters};
+pub use session::{CloseReason, SessionConfig};
+pub use shard::ShardCounters;
+pub use spec::{Channel, SpecError, Subscription};
+
+use crate::book::{L2Book, Level};
+use crate::event::{Event, Kind, Venue};
+use crate::instrument::Instruments;
+use crate::pipeline::{Pipeline, PipelineConfig, PipelineStats};
+use crate::ring::{self, Consumer};
+use crate::route::{ConsumerConfig, Filter, Overflow, Router};
+use crate::sys;
+use crate::venue::binance::subscribe::endpoints;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How a waiting thread waits: spinning costs a core and wins microseconds (measured here:
+/// ~4 µs one-way spinning vs ~37 µs sleeping in epoll).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum WaitPolicy {
+    /// Busy-poll.
+    Spin,
+    /// Spin briefly, then yield the CPU.
+    Yield,
+    /// Spin, yield, then sleep/park (the default: right for small machines).
+    #[default]
+    Park,
+}
+
+/// Why a feed could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum FeedError {
+    /// No subscription was given.
+    NothingToSubscribe,
+    /// The TLS configuration (e.g. the CA file) is unusable.
+    Tls(tls::TlsConfigError),
+    /// A thread or poller could not be created.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for FeedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeedError::NothingToSubscribe => f.write_str("no subscription given"),
+            FeedError::Tls(e) => write!(f, "{e}"),
+            FeedError::Io(e) => write!(f, "cannot start the engine: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FeedError {}
+
+/// Builds a live [`Feed`].
+#[derive(Clone, Debug)]
+pub struct FeedBuilder {
+    subscriptions: Vec<Subscription>,
+    shards: usize,
+    pin: bool,
+    endpoint: Option<String>,
+    rest_endpoint: Option<String>,
+    ca_pem: Option<Vec<u8>>,
+    overflow: Overflow,
+    capacity: usize,
+    wait: WaitPolicy,
+    max_message: usize,
+    stale_after: Duration,
+    lifetime: Option<Duration>,
+    redundancy: usize,
+    streams_per_connection: Option<usize>,
+    backoff: (Duration, Duration),
+}
+
+impl Default for FeedBuilder {
+    fn default() -> Self {
+        FeedBuilder {
+            subscriptions: Vec::new(),
+            shards: 1,
+            pin: false,
+            endpoint: None,
+            rest_endpoint: None,
+            ca_pem: None,
+            overflow: Overflow::DropNewest,
+            capacity: 1 << 16,
+            wait: WaitPolicy::Park,
+            max_message: 16 << 20,
+            stale_after: Duration::from_secs(60),
+            lifetime: None,
+            redundancy: 1,
+            streams_per_connection: None,
+            backoff: (Duration::from_millis(100), Duration::from_secs(30)),
+        }
+    }
+}
+
+impl FeedBuilder {
+    /// Defaults: one io shard (right for 2-core machines), park waiting, drop-newest overflow,
+    /// 16 MiB message limit, 60 s stale limit, the venues' own lifetime limits.
+    pub fn new() -> Self {
+        FeedBuilder::default()
+    }
+    /// Adds a subscription.
+    pub fn subscribe(mut self, s: Subscription) -> Self {
+        self.subscriptions.push(s);
+        self
+    }
+    /// Number of io shards (threads).
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = n.max(1);
+        self
+    }
+    /// Pin shard threads to cores.
+    pub fn pin(mut self, on: bool) -> Self {
+        self.pin = on;
+        self
+    }
+    /// WebSocket base URL replacing the venue's (e.g. a local simulator's `wss://127.0.0.1:PORT`).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into().trim_end_matches('/').to_string());
+        self
+    }
+    /// REST base URL replacing the venue's.
+    pub fn rest_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.rest_endpoint = Some(url.into().trim_end_matches('/').to_string());
+        self
+    }
+    /// Trust only this CA (PEM) instead of the webpki roots.
+    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+    /// The consumer's overflow policy.
+    pub fn overflow(mut self, o: Overflow) -> Self {
+        self.overflow = o;
+        self
+    }
+    /// Consumer ring capacity.
+    pub fn capacity(mut self, n: usize) -> Self {
+        self.capacity = n.max(2);
+        self
+    }
+    /// How shards and `Feed::wait` wait.
+    pub fn wait_policy(mut self, w: WaitPolicy) -> Self {
+        self.wait = w;
+        self
+    }
+    /// Largest WebSocket frame/message accepted; a larger one closes that connection.
+    pub fn max_message(mut self, bytes: usize) -> Self {
+        self.max_message = bytes;
+        self
+    }
+    /// Silence after which a connection is declared stale and replaced.
+    pub fn stale_after(mut self, d: Duration) -> Self {
+        self.stale_after = d;
+        self
+    }
+    /// Replace every connection after this long (make before break); default: the venue's
+    /// limit less 10 minutes.
+    pub fn lifetime(mut self, d: Duration) -> Self {
+        self.lifetime = Some(d);
+        self
+    }
+    /// Redundant connections carrying the same streams (first copy of each event wins).
+    pub fn redundancy(mut self, r: usize) -> Self {
+        self.redundancy = r.max(1);
+        self
+    }
+    /// Streams per connection (default: the venue's limit).
+    pub fn streams_per_connection(mut self, n: usize) -> Self {
+        self.streams_per_connection = Some(n.max(1));
+        self
+    }
+    /// Reconnect backoff: first delay and cap (full jitter in between).
+    pub fn backoff(mut self, first: Duration, cap: Duration) -> Self {
+        self.backoff = (first, cap);
+        self
+    }
+
+    /// Starts the shards and the REST worker.
+    pub fn start(self) -> Result<Feed, FeedError> {
+        if self.subscriptions.is_empty() {
+            return Err(FeedError::NothingToSubscribe);
+        }
+        let tls = tls::client_config(self.ca_pem.as_deref()).map_err(FeedError::Tls)?;
+        let instruments = Instruments::new();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let last_error = Arc::new(Mutex::new(None));
+
+        // plan connections: per venue (and USD-M route), streams split by the per-connection limit
+        let mut by_url: Vec<(Venue, String, Vec<String>)> = Vec::new();
+        for sub in &self.subscriptions {
+            for stream in sub.streams() {
+                let base = self.ws_base(sub.venue, &stream);
+                match by_url
+                    .iter_mut()
+                    .find(|(v, b, _)| *v == sub.venue && *b == base)
+                {
+                    Some((_, _, list)) if !list.contains(&stream) => list.push(stream),
+                    Some(_) => {}
+                    None => by_url.push((sub.venue, base, vec![stream])),
+                }
+            }
+        }
+        let mut sessions: Vec<Vec<(u16, SessionConfig)>> = vec![Vec::new(); self.shards];
+        let mut conn = 0u16;
+        for (venue, base, streams) in &by_url {
+            let ep = endpoints(*venue);
+            let per = self.streams_per_connection.unwrap_or(ep.max_streams);
+            for chunk in streams.chunks(per) {
+                for _ in 0..self.redundancy {
+                    let url = format!("{base}/stream?streams={}", chunk.join("/"));
+                    let cfg =
+                        SessionConfig {
+                            venue: *venue,
+                            tls: url.starts_with("wss://").then(|| tls.clone()),
+                            url,
+                            max_message: self.max_message,
+                            stale_after: self.stale_after,
+                            backoff: self.backoff,
+                            lifetime: Some(self.lifetime.unwrap_or(Duration::from_secs(
+                                ep.lifetime_secs.saturating_sub(600),
+                            ))),
+                            max_msgs_per_sec: ep.max_msgs_per_sec,
+                        };
+                    sessions[conn as usize % self.shards].push((conn, cfg));
+                    conn = conn.wrapping_add(1);
+                }
+            }
+        }
+
+        let mut shard_rings = Vec::new();
+        let mut shards = Vec::new();
+        let mut threads = Vec::new();
+        for (index, list) in sessions.into_iter().enumerate() {
+            let (producer, consumer) = ring::channel(1 << 16);
+            let poll = mio::Poll::new().map_err(FeedError::Io)?;
+            let waker = shard::waker(&poll).map_err(FeedError::Io)?;
+            let (tx, rx) = mpsc::channel();
+            let counters = Arc::new(ShardCounters::default());
+            let setup = shard::ShardSetup {
+                index,
+                pin: self.pin,
+                wait: self.wait,
+                sessions: list,
+                instruments: instruments.clone(),
+                ring: producer,
+                commands: rx,
+                poll,
+                shutdown: shutdown.clone(),
+                counters: counters.clone(),
+                last_error: last_error.clone(),
+            };
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("tickwire-io-{index}"))
+                    .spawn(move || shard::run(setup))
+                    .map_err(FeedError::Io)?,
+            );
+            shard_rings.push(consumer);
+            shards.push((tx, waker, counters));
+        }
+        let (rest_producer, rest_ring) = ring::channel(1 << 16);
+        let (rest_tx, rest_rx) = mpsc::channel();
+        let rest_counters = Arc::new(RestCounters::default());
+        let mut base = HashMap::new();
+        for v in Venue::ALL {
+            if let Some(b) = &self.rest_endpoint {
+                base.insert(*v, b.clone());
+            }
+        }
+        let setup = rest::RestSetup {
+            jobs: rest_rx,
+            base,
+            tls: Some(tls.clone()),
+            instruments: instruments.clone(),
+            ring: rest_producer,
+            shutdown: shutdown.clone(),
+            counters: rest_counters.clone(),
+        };
+        threads.push(
+            std::thread::Builder::new()
+                .name("tickwire-rest".into())
+                .spawn(move || rest::run(setup))
+                .map_err(FeedError::Io)?,
+        );
+
+        let mut router = Router::new();
+        let (_, consumer) = router.add_consumer(ConsumerConfig {
+            capacity: self.capacity,
+            backlog: 1 << 14,
+            overflow: self.overflow,
+            filter: Filter::default(),
+        });
+        Ok(Feed {
+            pipeline: Pipeline::new(instruments.clone(), PipelineConfig::default()),
+            instruments,
+            shard_rings,
+            rest_ring,
+            shards,
+            rest_tx,
+            rest_counters,
+            router,
+            consumer,
+            staged: VecDeque::new(),
+            scratch: vec![Event::default(); 4096],
+            threads,
+            shutdown,
+            last_error,
+            latency: hdrhistogram::Histogram::new_with_bounds(1, 60_000_000_000, 3).ok(),
+            wait: self.wait,
+            delivered: 0,
+            started: Instant::now(),
+        })
+    }
+
+    fn ws_base(&self, venue: Venue, stream: &str) -> String {
+        if let Some(e) = &self.endpoint {
+            return e.clone();
+        }
+        let ws = endpoints(venue).ws;
+        if venue == Venue::BinanceUsdm {
+            // USDⓈ-M routes book streams to /public and everything else to /market
+            let book = stream.contains("@depth") || stream.contains("@bookTicker");
+            return ws.replace("/public", if book { "/public" } else { "/market" });
+        }
+        ws.to_string()
+    }
+}
+
+/// A snapshot of the engine's counters and latencies.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    /// Text frames read by the shards.
+    pub frames: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// WebSocket connections established.
+    pub connects: u64,
+    /// Connections lost or closed.
+    pub disconnects: u64,
+    /// Rollovers done.
+    pub rollovers: u64,
+    /// Events lost because the route stage fell behind a shard.
+    pub ring_drops: u64,
+    /// Events delivered to the consumer.
+    pub delivered: u64,
+    /// Parse outcomes.
+    pub pipeline: PipelineStats,
+    /// Book counters.
+    pub books: crate::book::BookStats,
+    /// Dedupe counters.
+    pub dedupe: crate::dedupe::DedupeStats,
+    /// REST snapshots fetched / rate-limited / failed.
+    pub rest: (u64, u64, u64),
+    /// Socket read → consumer latency percentiles in ns: p50, p99, p99.9, max.
+    pub latency_ns: [u64; 4],
+    /// Seconds since start.
+    pub uptime: f64,
+    /// The last connection error, for people.
+    pub last_error: Option<String>,
+}
+
+/// A live feed: the consumer's handle. Polling runs the route stage inline (books, dedupe,
+/// routing) and copies events out; waiting spins, yields, then parks per the wait policy.
+pub struct Feed {
+    instruments: Arc<Instruments>,
+    pipeline: Pipeline,
+    shard_rings: Vec<Consumer<Event>>,
+    rest_ring: Consumer<Event>,
+    shards: Vec<(
+        mpsc::Sender<shard::Command>,
+        Arc<mio::Waker>,
+        Arc<ShardCounters>,
+    )>,
+    rest_tx: mpsc::Sender<rest::RestJob>,
+    rest_counters: Arc<RestCounters>,
+    router: Router,
+    consumer: Consumer<Event>,
+    staged: VecDeque<Event>,
+    scratch: Vec<Event>,
+    threads: Vec<JoinHandle<()>>,
+    shutdown: Arc<AtomicBool>,
+    last_error: Arc<Mutex<Option<String>>>,
+    latency: Option<hdrhistogram::Histogram<u64>>,
+    wait: WaitPolicy,
+    delivered: u64,
+    started: Instant,
+}
+
+impl fmt::Debug for Feed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Feed")
+            .field("shards", &self.shards.len())
+            .field("delivered", &self.delivered)
+            .finish()
+    }
+}
+
+impl Feed {
+    /// Copies up to `out.len()` ready events; never blocks.
+    pub fn poll(&mut self, out: &mut [Event]) -> usize {
+        self.pump();
+        let n = self.consumer.pop_into(out);
+        if n > 0 {
+            self.delivered += n as u64;
+            let now = sys::now().0;
+            if let Some(h) = self.latency.as_mut() {
+                for e in &out[..n] {
+                    if e.kind != Kind::Status as u8 && e.ts_recv > 0 && now > e.ts_recv {
+                        let _ = h.record((now - e.ts_recv) as u64);
+                    }
+                }
+            }
+        }
+        n
+    }
+
+    /// Waits up to `timeout` for at least one event.
+    pub fn wait(&mut self, out: &mut [Event], timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        let mut idle = 0u32;
+        loop {
+            let n = self.poll(out);
+            if n > 0 || Instant::now() >= deadline {
+                return n;
+            }
+            idle += 1;
+            match self.wait {
+                WaitPolicy::Spin => std::hint::spin_loop(),
+                WaitPolicy::Yield => std::thread::yield_now(),
+                WaitPolicy::Park if idle < 64 => std::hint::spin_loop(),
+                WaitPolicy::Park if idle < 256 => std::thread::yield_now(),
+                WaitPolicy::Park => std::thread::sleep(Duration::from_micros(50)),
+            }
+        }
+    }
+
+    fn pump(&mut self) {
+        let staged = &mut self.staged;
+        for (k, ring) in self.shard_rings.iter_mut().enumerate() {
+            loop {
+                let n = ring.pop_into(&mut self.scratch);
+                if n == 0 {
+                    break;
+                }
+                self.pipeline
+                    .process(k as u32, &self.scratch[..n], &mut |e| staged.push_back(*e));
+            }
+        }
+        loop {
+            let n = self.rest_ring.pop_into(&mut self.scratch);
+            if n == 0 {
+                break;
+            }
+            self.pipeline
+                .process(u32::MAX, &self.scratch[..n], &mut |e| staged.push_back(*e));
+        }
+        for id in self.pipeline.books_mut().take_resync_requests() {
+            if let Some(info) = self.instruments.info(id) {
+                let _ = self.rest_tx.send(rest::RestJob {
+                    venue: info.venue,
+                    symbol: info.symbol,
+                });
+            }
+        }
+        let mut room = self.router.free_min();
+        while room > 0 {
+            let Some(ev) = self.staged.pop_front() else {
+                break;
+            };
+            self.router.route(&ev);
+            room -= 1;
+        }
+        // what does not fit waits in `staged` only up to the consumer's backlog; beyond, the
+        // router's overflow policy decides (and reports the loss)
+        while self.staged.len() > (1 << 16) {
+            if let Some(ev) = self.staged.pop_front() {
+                self.router.route(&ev);
+            }
+        }
+        self.router.flush();
+    }
+
+    /// The instrument table.
+    pub fn instruments(&self) -> &Arc<Instruments> {
+        &self.instruments
+    }
+
+    /// The live book of `symbol` on `venue` (absent until synced, and while resyncing).
+    pub fn book(&self, venue: Venue, symbol: &str) -> Option<&L2Book> {
+        let info = self.instruments.find(venue, symbol)?;
+        self.pipeline.books().book(info.id)
+    }
+
+    /// The `n` best levels per side of a live book.
+    pub fn book_top(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        n: usize,
+    ) -> Option<(Vec<Level>, Vec<Level>)> {
+        self.book(venue, symbol).map(|b| b.top(n))
+    }
+
+    /// Subscribes at run time, without reconnecting.
+    pub fn subscribe(&mut self, s: &Subscription) {
+        self.command(|| shard::Command::Subscribe {
+            venue: s.venue,
+            streams: s.streams(),
+        });
+    }
+
+    /// Unsubscribes at run time.
+    pub fn unsubscribe(&mut self, s: &Subscription) {
+        self.command(|| shard::Command::Unsubscribe {
+            venue: s.venue,
+            streams: s.streams(),
+        });
+    }
+
+    fn command(&self, make: impl Fn() -> shard::Command) {
+        for (tx, waker, _) in &self.shards {
+            let _ = tx.send(make());
+            let _ = waker.wake();
+        }
+    }
+
+    /// Counters and latency percentiles.
+    pub fn metrics(&self) -> Metrics {
+        let mut m = Metrics::default();
+        for (_, _, c) in &self.shards {
+            m.frames += c.frames.load(Ordering::Relaxed);
+            m.bytes += c.bytes.load(Ordering::Relaxed);
+            m.connects += c.connects.load(Ordering::Relaxed);
+            m.disconnects += c.disconnects.load(Ordering::Relaxed);
+            m.rollovers += c.rollovers.load(Ordering::Relaxed);
+            m.ring_drops += c.ring_drops.load(Ordering::Relaxed);
+        }
+        m.delivered = self.delivered;
+        m.pipeline = self.pipeline.stats();
+        m.books = self.pipeline.books().stats();
+        m.dedupe = self.pipeline.dedupe().stats();
+        let r = &self.rest_counters;
+        m.rest = (
+            r.snapshots.load(Ordering::Relaxed),
+            r.rate_limited.load(Ordering::Relaxed),
+            r.failures.load(Ordering::Relaxed),
+        );
+        if let Some(h) = &self.latency {
+            if !h.is_empty() {
+                m.latency_ns = [
+                    h.value_at_quantile(0.5),
+                    h.value_at_quantile(0.99),
+                    h.value_at_quantile(0.999),
+                    h.max(),
+                ];
+            }
+        }
+        m.uptime = self.started.elapsed().as_secs_f64();
+        m.last_error = self.last_error.lock().ok().and_then(|g| g.clone());
+        m
+    }
+
+    /// Stops every thread and waits for them. Also done on drop.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.shutdown.store(true, Ordering::Release);
+        for (_, waker, _) in &self.shards {
+            let _ = waker.wake();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,245 @@
+//! An io shard: one thread, optionally pinned, with its own `mio::Poll`, its sessions, and one
+//! SPSC ring into the route stage.
+
+use super::session::{CloseReason, Session, SessionConfig};
+use super::WaitPolicy;
+use crate::event::{Event, InstrumentId, StatusCode, Venue};
+use crate::instrument::Instruments;
+use crate::ring::Producer;
+use crate::sys;
+use mio::{Events, Poll, Token, Waker};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub(crate) const WAKER: Token = Token(usize::MAX);
+
+/// What the engine asks of a shard.
+pub(crate) enum Command {
+    Subscribe { venue: Venue, streams: Vec<String> },
+    Unsubscribe { venue: Venue, streams: Vec<String> },
+}
+
+/// Counters a shard publishes (Relaxed: statistics only).
+#[derive(Debug, Default)]
+pub struct ShardCounters {
+    /// Text frames read.
+    pub frames: AtomicU64,
+    /// Bytes read.
+    pub bytes: AtomicU64,
+    /// WebSocket handshakes completed.
+    pub connects: AtomicU64,
+    /// Connections lost.
+    pub disconnects: AtomicU64,
+    /// Events that did not fit the shard's ring (reported in band).
+    pub ring_drops: AtomicU64,
+    /// Rollovers (make-before-break replacements).
+    pub rollovers: AtomicU64,
+}
+
+pub(crate) struct ShardSetup {
+    pub index: usize,
+    pub pin: bool,
+    pub wait: WaitPolicy,
+    pub sessions: Vec<(u16, SessionConfig)>,
+    pub instruments: Arc<Instruments>,
+    pub ring: Producer<Event>,
+    pub commands: Receiver<Command>,
+    pub poll: Poll,
+    pub shutdown: Arc<AtomicBool>,
+    pub counters: Arc<ShardCounters>,
+    pub last_error: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+struct Slot {
+    session: Session,
+    /// The session replacing this one (rollover), by index.
+    successor: Option<usize>,
+    cfg: SessionConfig,
+}
+
+pub(crate) fn run(mut s: ShardSetup) {
+    if s.pin {
+        sys::pin_current_thread(s.index);
+    }
+    let mut slots: Vec<Slot> = s
+        .sessions
+        .drain(..)
+        .enumerate()
+        .map(|(i, (conn, cfg))| Slot {
+            session: Session::new(conn, Token(i), cfg.clone(), s.instruments.clone()),
+            successor: None,
+            cfg,
+        })
+        .collect();
+    let mut events = Events::with_capacity(256);
+    let mut out: Vec<Event> = Vec::with_capacity(1 << 14);
+    let mut pending_drops = 0u64;
+    let mut next_conn = slots
+        .iter()
+        .map(|sl| sl.session.conn)
+        .max()
+        .unwrap_or(0)
+        .wrapping_add(1);
+    let mut next_timer = Instant::now();
+    loop {
+        let now = Instant::now();
+        let timeout = match s.wait {
+            WaitPolicy::Spin => Duration::ZERO,
+            _ => next_timer
+                .saturating_duration_since(now)
+                .min(Duration::from_millis(50)),
+        };
+        if let Err(e) = s.poll.poll(&mut events, Some(timeout)) {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                set_error(
+                    &s.last_error,
+                    format!("shard {}: poll failed: {e}", s.index),
+                );
+                break;
+            }
+        }
+        let registry = s.poll.registry();
+        for ev in events.iter() {
+            if ev.token() == WAKER {
+                continue;
+            }
+            if let Some(slot) = slots.get_mut(ev.token().0) {
+                slot.session.on_ready(registry, &mut out);
+            }
+        }
+        // commands
+        loop {
+            match s.commands.try_recv() {
+                Ok(Command::Subscribe { venue, streams }) => {
+                    if let Some(slot) = slots
+                        .iter_mut()
+                        .find(|sl| sl.cfg.venue == venue && !sl.session.is_done())
+                    {
+                        slot.session.subscribe(&streams);
+                    }
+                }
+                Ok(Command::Unsubscribe { venue, streams }) => {
+                    for slot in slots.iter_mut().filter(|sl| sl.cfg.venue == venue) {
+                        slot.session.unsubscribe(&streams);
+                    }
+                }
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
+            }
+        }
+        // timers, rollover
+        let now = Instant::now();
+        next_timer = now + Duration::from_millis(50);
+        let mut spawn = Vec::new();
+        for i in 0..slots.len() {
+            if let Some(t) = slots[i].session.tick(registry, now, &mut out) {
+                next_timer = next_timer.min(t);
+            }
+            if slots[i].session.rollover_due
+                && slots[i].successor.is_none()
+                && !slots[i].session.is_done()
+            {
+                spawn.push(i);
+            }
+            if let Some(j) = slots[i].successor {
+                // make before break: retire the old one once the new one delivers data
+                if slots[j].session.has_data && !slots[i].session.is_done() {
+                    slots[i]
+                        .session
+                        .retire(registry, CloseReason::Rollover, &mut out);
+                    s.counters.rollovers.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        for i in spawn {
+            let cfg = slots[i].cfg.clone();
+            let token = Token(slots.len());
+            let conn = next_conn;
+            next_conn = next_conn.wrapping_add(1);
+            let mut session = Session::new(conn, token, cfg.clone(), s.instruments.clone());
+            session.tick(registry, now, &mut out);
+            slots.push(Slot {
+                session,
+                successor: None,
+                cfg,
+            });
+            let j = slots.len() - 1;
+            slots[i].successor = Some(j);
+        }
+        publish(&mut s, &slots, &mut out, &mut pending_drops);
+        if s.shutdown.load(Ordering::Acquire) {
+            for slot in &mut slots {
+                slot.session
+                    .retire(s.poll.registry(), CloseReason::Shutdown, &mut out);
+            }
+            publish(&mut s, &slots, &mut out, &mut pending_drops);
+            break;
+        }
+    }
+}
+
+fn set_error(slot: &std::sync::Mutex<Option<String>>, msg: String) {
+    if let Ok(mut g) = slot.lock() {
+        *g = Some(msg);
+    }
+}
+
+/// Pushes this round's events into the ring. A full ring waits briefly (the route stage is
+/// normally far faster than any feed), then counts what it cannot place and reports it in band
+/// as soon as there is room.
+fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_drops: &mut u64) {
+    let mut frames = 0;
+    let mut bytes = 0;
+    let mut connects = 0;
+    let mut disconnects = 0;
+    for sl in slots {
+        let st = sl.session.stats();
+        frames += st.frames;
+        bytes += st.bytes;
+        connects += st.connects;
+        disconnects += st.disconnects;
+        if let Some(e) = &sl.session.last_error {
+            set_error(&s.last_error, e.clone());
+        }
+    }
+    s.counters.frames.store(frames, Ordering::Relaxed);
+    s.counters.bytes.store(bytes, Ordering::Relaxed);
+    s.counters.connects.store(connects, Ordering::Relaxed);
+    s.counters.disconnects.store(disconnects, Ordering::Relaxed);
+    if *pending_drops > 0 {
+        let venue = slots.first().map_or(Venue::Binance, |sl| sl.cfg.venue);
+        let report = Event::status_event(
+            venue,
+            InstrumentId::NONE,
+            StatusCode::DroppedByConsumer,
+            sys::now(),
+            *pending_drops as i64,
+            0,
+            0,
+        );
+        if s.ring.push(report).is_ok() {
+            *pending_drops = 0;
+        }
+    }
+    let mut done = 0;
+    let deadline = Instant::now() + Duration::from_millis(20);
+    while done < out.len() {
+        done += s.ring.push_slice(&out[done..]);
+        if done < out.len() {
+            if s.ring.is_abandoned() || Instant::now() > deadline {
+                let lost = (out.len() - done) as u64;
+                *pending_drops += lost;
+                s.counters.ring_drops.fetch_add(lost, Ordering::Relaxed);
+                break;
+            }
+            std::thread::yield_now();
+        }
+    }
+    out.clear();
+}
+
+/// A shard's waker, to interrupt its poll for commands and shutdown.
+pub(crate) fn waker(poll: &Poll) -> std::io::Result<Arc<Waker>> {
+    Ok(Arc::new(Waker::new(poll.registry(), WAKER)?))
+}
