@@ -1,6 +1,8 @@
 //! `tickwire`: the command line.
 
+mod output;
 mod replay;
+mod stream;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -21,12 +23,19 @@ enum Command {
     /// Replay recordings (corpus TSV or tickwire .twrec) through parsers, books, dedupe and
     /// route; print events as JSON lines (exact decimal strings) or a table.
     Replay(replay::Args),
+    /// Stream live events (real venues, or a simulator with --endpoint and --ca) as JSON lines
+    /// or a table.
+    Stream(stream::StreamArgs),
+    /// Record live raw frames with receive stamps to a .twrec file.
+    Record(stream::RecordArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Stream(args) => stream::stream(args),
+        Command::Record(args) => stream::record(args),
     };
     if let Err(e) = result {
         // A closed stdout (`| head`) is a normal way to stop.

@@ -1,21 +1,13 @@
 //! `tickwire replay`.
 
 use anyhow::{anyhow, Context, Result};
-use clap::ValueEnum;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use tickwire::decimal::Decimal;
-use tickwire::event::{flags, Event, Kind, Venue};
+use tickwire::event::{Event, Venue};
 use tickwire::replay::{Replay, ReplayConfig, Step};
 use tickwire::{json, StatusCode};
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON object per line.
-    Json,
-    /// Aligned columns for people.
-    Table,
-}
+pub use crate::output::Format;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -72,7 +64,7 @@ pub fn run(args: Args) -> Result<()> {
                 continue;
             }
             line.clear();
-            render(&mut line, &ev, &replay, args.format);
+            crate::output::render(&mut line, &ev, replay.instruments(), args.format);
             out.write_all(line.as_bytes())?;
             out.write_all(b"\n")?;
         }
@@ -112,89 +104,9 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn is_gap_or_resync(ev: &Event) -> bool {
+pub fn is_gap_or_resync(ev: &Event) -> bool {
     matches!(
         ev.status(),
         Some(StatusCode::Gap | StatusCode::Resync | StatusCode::Crossed | StatusCode::BookSynced)
     )
-}
-
-fn render(line: &mut String, ev: &Event, replay: &Replay, format: Format) {
-    let info = replay.instruments().info(ev.instrument());
-    let sym = info.as_ref().map(|i| i.symbol.as_str());
-    match format {
-        Format::Json => json::write_event(line, ev, sym),
-        Format::Table => {
-            use std::fmt::Write as _;
-            let d = |m: i64, e: i8| Decimal::new(m, e).to_string();
-            let kind = ev.kind().map_or("?", Kind::name);
-            let side = match ev.side() {
-                tickwire::Side::Buy => {
-                    if ev.kind == Kind::BookLevel as u8 {
-                        "bid"
-                    } else {
-                        "buy"
-                    }
-                }
-                tickwire::Side::Sell => {
-                    if ev.kind == Kind::BookLevel as u8 {
-                        "ask"
-                    } else {
-                        "sell"
-                    }
-                }
-                tickwire::Side::None => "",
-            };
-            let (a, b, detail) = match ev.kind() {
-                Some(Kind::Trade) | Some(Kind::BookLevel) => (
-                    d(ev.v[0], ev.px_exp),
-                    d(ev.v[1], ev.qty_exp),
-                    if ev.has(flags::SNAPSHOT) {
-                        "snapshot".to_string()
-                    } else {
-                        String::new()
-                    },
-                ),
-                Some(Kind::Quote) => (
-                    format!("{} x {}", d(ev.v[0], ev.px_exp), d(ev.v[1], ev.qty_exp)),
-                    format!("{} x {}", d(ev.v[2], ev.px_exp), d(ev.v[3], ev.qty_exp)),
-                    String::new(),
-                ),
-                Some(Kind::Candle) => (
-                    format!("o {} c {}", d(ev.v[0], ev.px_exp), d(ev.v[3], ev.px_exp)),
-                    format!("v {}", d(ev.v[4], ev.qty_exp)),
-                    format!(
-                        "{}s{}",
-                        ev.aux,
-                        if ev.has(flags::CLOSED) { " closed" } else { "" }
-                    ),
-                ),
-                Some(Kind::Status) => (
-                    String::new(),
-                    String::new(),
-                    format!(
-                        "{} count={} from={} to={}",
-                        ev.status().map_or("?", StatusCode::name),
-                        ev.v[0],
-                        ev.v[1],
-                        ev.v[2]
-                    ),
-                ),
-                None => (String::new(), String::new(), String::new()),
-            };
-            let venue = ev.venue().map_or("?", Venue::name);
-            let _ = write!(
-                line,
-                "{:<13} {:<14} {:<7} {:>14} {:<5} {:>22} {:>22}  {}",
-                venue,
-                sym.unwrap_or("-"),
-                kind,
-                ev.seq,
-                side,
-                a,
-                b,
-                detail
-            );
-        }
-    }
 }

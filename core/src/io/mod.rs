@@ -14,6 +14,7 @@
 //! feed.shutdown();
 //! ```
 
+mod record;
 mod rest;
 mod session;
 mod shard;
@@ -97,6 +98,7 @@ pub struct FeedBuilder {
     redundancy: usize,
     streams_per_connection: Option<usize>,
     backoff: (Duration, Duration),
+    record: Option<std::path::PathBuf>,
 }
 
 impl Default for FeedBuilder {
@@ -117,6 +119,7 @@ impl Default for FeedBuilder {
             redundancy: 1,
             streams_per_connection: None,
             backoff: (Duration::from_millis(100), Duration::from_secs(30)),
+            record: None,
         }
     }
 }
@@ -204,12 +207,27 @@ impl FeedBuilder {
         self
     }
 
+    /// Also record every raw frame (WebSocket and REST) with its receive stamp to a `.twrec`
+    /// file, replayable with `tickwire replay`.
+    pub fn record_to(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.record = Some(path.into());
+        self
+    }
+
     /// Starts the shards and the REST worker.
     pub fn start(self) -> Result<Feed, FeedError> {
         if self.subscriptions.is_empty() {
             return Err(FeedError::NothingToSubscribe);
         }
         let tls = tls::client_config(self.ca_pem.as_deref()).map_err(FeedError::Tls)?;
+        let (recorder, record_thread) = match &self.record {
+            Some(path) => {
+                let venue = self.subscriptions[0].venue.name();
+                let (tx, handle) = record::start(path, venue).map_err(FeedError::Io)?;
+                (Some(tx), Some(handle))
+            }
+            None => (None, None),
+        };
         let instruments = Instruments::new();
         let shutdown = Arc::new(AtomicBool::new(false));
         let last_error = Arc::new(Mutex::new(None));
@@ -249,6 +267,7 @@ impl FeedBuilder {
                                 ep.lifetime_secs.saturating_sub(600),
                             ))),
                             max_msgs_per_sec: ep.max_msgs_per_sec,
+                            recorder: recorder.clone(),
                         };
                     sessions[conn as usize % self.shards].push((conn, cfg));
                     conn = conn.wrapping_add(1);
@@ -304,6 +323,7 @@ impl FeedBuilder {
             ring: rest_producer,
             shutdown: shutdown.clone(),
             counters: rest_counters.clone(),
+            recorder,
         };
         threads.push(
             std::thread::Builder::new()
@@ -338,6 +358,7 @@ impl FeedBuilder {
             wait: self.wait,
             delivered: 0,
             started: Instant::now(),
+            record_thread,
         })
     }
 
@@ -413,6 +434,7 @@ pub struct Feed {
     wait: WaitPolicy,
     delivered: u64,
     started: Instant,
+    record_thread: Option<JoinHandle<std::io::Result<u64>>>,
 }
 
 impl fmt::Debug for Feed {
@@ -601,6 +623,18 @@ impl Feed {
         }
         for t in self.threads.drain(..) {
             let _ = t.join();
+        }
+        // the recorder ends when the sessions and the REST worker have dropped their senders
+        if let Some(t) = self.record_thread.take() {
+            match t.join() {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    if let Ok(mut g) = self.last_error.lock() {
+                        *g = Some(format!("recording failed: {e}"));
+                    }
+                }
+                Err(_) => {}
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ pub(crate) struct RestSetup {
     pub ring: Producer<Event>,
     pub shutdown: Arc<AtomicBool>,
     pub counters: Arc<RestCounters>,
+    pub recorder: Option<super::record::RecordTx>,
 }
 
 /// An HTTP response.
@@ -115,6 +116,15 @@ pub(crate) fn run(mut s: RestSetup) {
         };
         match get(&url, s.tls.as_ref()) {
             Ok(r) if r.status == 200 => {
+                if let Some(rec) = &s.recorder {
+                    rec.frame(
+                        crate::record::FrameKind::Rest,
+                        0,
+                        sys::now(),
+                        &job.symbol,
+                        &r.body,
+                    );
+                }
                 let parser = parsers
                     .entry(job.venue)
                     .or_insert_with(|| venue::parser_for(job.venue, s.instruments.clone()));

@@ -68,6 +68,8 @@ pub struct SessionConfig {
     pub lifetime: Option<Duration>,
     /// Control messages per second the venue accepts.
     pub max_msgs_per_sec: u32,
+    /// Where raw frames go when recording (`tickwire record`).
+    pub recorder: Option<super::record::RecordTx>,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -358,6 +360,15 @@ impl Session {
                 Ok(Message::Text(text)) => {
                     let ts = ws.get_ref().last_read;
                     self.stats.frames += 1;
+                    if let Some(rec) = &self.cfg.recorder {
+                        rec.frame(
+                            crate::record::FrameKind::WsText,
+                            self.conn,
+                            ts,
+                            "",
+                            text.as_bytes(),
+                        );
+                    }
                     self.last_data = Instant::now();
                     match self.parser.parse_frame(text.as_bytes(), ts, out) {
                         Ok(Control::Data) => self.has_data = true,
