@@ -1,7 +1,9 @@
 //! `tickwire`: the command line.
 
+mod demo;
 mod output;
 mod replay;
+mod sim;
 mod stream;
 
 use anyhow::Result;
@@ -28,6 +30,11 @@ enum Command {
     Stream(stream::StreamArgs),
     /// Record live raw frames with receive stamps to a .twrec file.
     Record(stream::RecordArgs),
+    /// The main job on an embedded default: the built-in exchange simulator on loopback, driven
+    /// through the real TLS + WebSocket path for about 10 s, with a live summary.
+    Demo(demo::DemoArgs),
+    /// Run the local exchange simulator (Binance WebSocket + REST over TLS on loopback).
+    Sim(sim::SimArgs),
 }
 
 fn main() {
@@ -36,6 +43,8 @@ fn main() {
         Command::Replay(args) => replay::run(args),
         Command::Stream(args) => stream::stream(args),
         Command::Record(args) => stream::record(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Sim(args) => sim::run(args),
     };
     if let Err(e) = result {
         // A closed stdout (`| head`) is a normal way to stop.
