@@ -23,4 +23,5 @@ pub mod pipeline;
 pub mod record;
 pub mod replay;
 pub mod route;
+pub mod sim;
 pub mod venue;
