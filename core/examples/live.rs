@@ -27,7 +27,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if ev.kind == Kind::Trade as u8 {
                 trades += 1;
                 if trades <= 5 {
-                    println!("trade {} @ {}", Decimal::new(ev.v[1], ev.qty_exp), Decimal::new(ev.v[0], ev.px_exp));
+                    println!(
+                        "trade {} @ {}",
+                        Decimal::new(ev.v[1], ev.qty_exp),
+                        Decimal::new(ev.v[0], ev.px_exp)
+                    );
                 }
             }
         }
@@ -36,7 +40,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("book: bids {bids:?}\n      asks {asks:?}");
     }
     let m = feed.metrics();
-    println!("{trades} trades; {} events; latency p50 {} ns, p99 {} ns", m.delivered, m.latency_ns[0], m.latency_ns[1]);
+    println!(
+        "{trades} trades; {} events; latency p50 {} ns, p99 {} ns",
+        m.delivered, m.latency_ns[0], m.latency_ns[1]
+    );
     feed.shutdown();
     sim.shutdown();
     Ok(())

@@ -36,23 +36,39 @@ struct PerSymbol {
 }
 
 pub fn run(args: DemoArgs) -> Result<()> {
-    let symbols: Vec<String> = args.symbols.iter().map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect();
+    let symbols: Vec<String> = args
+        .symbols
+        .iter()
+        .map(|s| s.trim().to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
+        .collect();
     let total = Duration::from_secs_f64(args.seconds.max(1.0));
     let mut config = SimConfig::new(Venue::Binance);
     config.symbols = symbols.clone();
-    config.source = Source::Synthetic { rate_per_sec: args.rate.max(1), symbols: symbols.clone() };
+    config.source = Source::Synthetic {
+        rate_per_sec: args.rate.max(1),
+        symbols: symbols.clone(),
+    };
     if !args.no_faults {
-        config.faults = vec![(total.mul_f64(0.4), Fault::Drop(1)), (total.mul_f64(0.7), Fault::Disconnect)];
+        config.faults = vec![
+            (total.mul_f64(0.4), Fault::Drop(1)),
+            (total.mul_f64(0.7), Fault::Disconnect),
+        ];
     }
     let sim = Simulator::start(config).context("cannot start the simulator")?;
-    println!("tickwire demo: simulator serving Binance spot on {} (TLS, generated CA)", sim.ws_url());
+    println!(
+        "tickwire demo: simulator serving Binance spot on {} (TLS, generated CA)",
+        sim.ws_url()
+    );
     let mut builder = FeedBuilder::new()
         .endpoint(sim.ws_url())
         .rest_endpoint(sim.rest_url())
         .ca_pem(sim.ca_pem().as_bytes().to_vec())
         .backoff(Duration::from_millis(50), Duration::from_secs(1));
     for s in &symbols {
-        builder = builder.subscribe(Subscription::parse(&format!("binance:{s}:trades,bbo,book"))?);
+        builder = builder.subscribe(Subscription::parse(&format!(
+            "binance:{s}:trades,bbo,book"
+        ))?);
     }
     let mut feed = builder.start().context("cannot start the feed")?;
     if !args.no_faults {
@@ -77,7 +93,9 @@ pub fn run(args: DemoArgs) -> Result<()> {
                 *statuses.entry(code.name()).or_insert(0) += 1;
                 continue;
             }
-            let Some(info) = feed.instruments().info(ev.instrument()) else { continue };
+            let Some(info) = feed.instruments().info(ev.instrument()) else {
+                continue;
+            };
             let p = per.entry(info.symbol).or_default();
             p.exps = (ev.px_exp, ev.qty_exp);
             match ev.kind() {
@@ -95,14 +113,23 @@ pub fn run(args: DemoArgs) -> Result<()> {
         }
         if Instant::now() >= next_report {
             let secs = window_start.elapsed().as_secs_f64();
-            report(&feed, &per, &statuses, started.elapsed().as_secs_f64(), window_events as f64 / secs);
+            report(
+                &feed,
+                &per,
+                &statuses,
+                started.elapsed().as_secs_f64(),
+                window_events as f64 / secs,
+            );
             window_events = 0;
             window_start = Instant::now();
             next_report += Duration::from_secs(1);
         }
     }
     let m = feed.metrics();
-    let books_live = symbols.iter().filter(|s| feed.book(Venue::Binance, s).is_some()).count();
+    let books_live = symbols
+        .iter()
+        .filter(|s| feed.book(Venue::Binance, s).is_some())
+        .count();
     println!();
     println!(
         "done in {:.1} s: {} events delivered, {} frames ({:.1} MB) over {} connection(s), {} reconnect(s), {} REST snapshot(s)",
@@ -135,7 +162,13 @@ pub fn run(args: DemoArgs) -> Result<()> {
     Ok(())
 }
 
-fn report(feed: &tickwire::io::Feed, per: &BTreeMap<String, PerSymbol>, statuses: &BTreeMap<&'static str, u64>, t: f64, rate: f64) {
+fn report(
+    feed: &tickwire::io::Feed,
+    per: &BTreeMap<String, PerSymbol>,
+    statuses: &BTreeMap<&'static str, u64>,
+    t: f64,
+    rate: f64,
+) {
     let m = feed.metrics();
     println!(
         "── t={t:>4.1} s  {rate:>8.0} events/s  latency p50 {:.1} µs p99 {:.1} µs  status {:?}",
@@ -145,12 +178,29 @@ fn report(feed: &tickwire::io::Feed, per: &BTreeMap<String, PerSymbol>, statuses
     );
     for (sym, p) in per {
         let d = |m: i64, e: i8| Decimal::new(m, e).to_string();
-        let trade = p.last_trade.map_or("-".to_string(), |(px, q, pe, qe, side)| {
-            format!("{} {} @ {}", if side == Side::Buy { "buy " } else { "sell" }, d(q, qe), d(px, pe))
+        let trade = p
+            .last_trade
+            .map_or("-".to_string(), |(px, q, pe, qe, side)| {
+                format!(
+                    "{} {} @ {}",
+                    if side == Side::Buy { "buy " } else { "sell" },
+                    d(q, qe),
+                    d(px, pe)
+                )
+            });
+        let bbo = p.last_quote.map_or("-".to_string(), |q| {
+            format!(
+                "{} x {} | {} x {}",
+                d(q[1], p.exps.1),
+                d(q[0], p.exps.0),
+                d(q[2], p.exps.0),
+                d(q[3], p.exps.1)
+            )
         });
-        let bbo = p.last_quote.map_or("-".to_string(), |q| format!("{} x {} | {} x {}", d(q[1], p.exps.1), d(q[0], p.exps.0), d(q[2], p.exps.0), d(q[3], p.exps.1)));
         let book = match feed.book_top(Venue::Binance, sym, 1) {
-            Some((b, a)) if !b.is_empty() && !a.is_empty() => format!("book {} / {}", d(b[0].px, p.exps.0), d(a[0].px, p.exps.0)),
+            Some((b, a)) if !b.is_empty() && !a.is_empty() => {
+                format!("book {} / {}", d(b[0].px, p.exps.0), d(a[0].px, p.exps.0))
+            }
             _ => "book resyncing".to_string(),
         };
         println!("   {sym:<9} trades {:>6} bbo {:>6} levels {:>7}   last {trade:<28} bbo {bbo:<40} {book}", p.trades, p.quotes, p.levels);

@@ -43,26 +43,48 @@ pub struct SimArgs {
 }
 
 pub fn run(args: SimArgs) -> Result<()> {
-    let venue = Venue::from_name(&args.venue).ok_or_else(|| anyhow!("unknown venue {:?}", args.venue))?;
+    let venue =
+        Venue::from_name(&args.venue).ok_or_else(|| anyhow!("unknown venue {:?}", args.venue))?;
     let mut config = SimConfig::new(venue);
     config.listen = args.listen;
     config.tls = !args.no_tls;
     config.lifetime = args.lifetime.map(Duration::from_secs_f64);
-    let symbols: Vec<String> = args.symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
+    let symbols: Vec<String> = args
+        .symbols
+        .iter()
+        .map(|s| s.to_ascii_uppercase())
+        .collect();
     config.symbols = symbols.clone();
     config.source = if args.replay.is_empty() {
-        Source::Synthetic { rate_per_sec: args.rate, symbols }
+        Source::Synthetic {
+            rate_per_sec: args.rate,
+            symbols,
+        }
     } else {
-        Source::Replay { files: args.replay.clone(), speed: args.speed, loop_forever: false }
+        Source::Replay {
+            files: args.replay.clone(),
+            speed: args.speed,
+            loop_forever: false,
+        }
     };
     let sim = Simulator::start(config).context("cannot start the simulator")?;
     if let Some(path) = &args.tls_cert_out {
-        sim.write_ca(path).with_context(|| format!("cannot write {}", path.display()))?;
+        sim.write_ca(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     println!("{}", sim.ws_url());
-    eprintln!("tickwire sim: {} on {} (REST {}); Ctrl-C to stop", venue, sim.ws_url(), sim.rest_url());
+    eprintln!(
+        "tickwire sim: {} on {} (REST {}); Ctrl-C to stop",
+        venue,
+        sim.ws_url(),
+        sim.rest_url()
+    );
     let stop = AtomicBool::new(false);
-    let stats = sim.run_until(args.duration.map(|d| Instant::now() + Duration::from_secs_f64(d)), &stop);
+    let stats = sim.run_until(
+        args.duration
+            .map(|d| Instant::now() + Duration::from_secs_f64(d)),
+        &stop,
+    );
     eprintln!("tickwire sim: {stats:?}");
     Ok(())
 }
