@@ -131,7 +131,7 @@ fn live_path_over_openssl_tls_equals_replay() {
     assert_eq!(got, expected);
     assert_eq!(statuses.first(), Some(&Some(StatusCode::Connected)));
     assert!(m.latency_ns[0] > 0, "latency recorded");
-    assert_eq!(m.pipeline.malformed, 0);
+    assert_eq!(m.malformed, 0);
     feed.shutdown();
     std::fs::remove_dir_all(&c.dir).ok();
 }

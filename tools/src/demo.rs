@@ -148,7 +148,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         m.books.crossed,
         books_live,
         symbols.len(),
-        m.pipeline.malformed
+        m.malformed
     );
     println!(
         "latency socket read → consumer: p50 {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs, max {:.1} µs",

@@ -391,9 +391,12 @@ pub struct Metrics {
     pub rollovers: u64,
     /// Events lost because the route stage fell behind a shard.
     pub ring_drops: u64,
+    /// Malformed frames (each also reported in band as a status event).
+    pub malformed: u64,
     /// Events delivered to the consumer.
     pub delivered: u64,
-    /// Parse outcomes.
+    /// Route-stage counters (events emitted; parse outcomes of frames parsed there, which live
+    /// feeds do on the shards: see the fields above).
     pub pipeline: PipelineStats,
     /// Book counters.
     pub books: crate::book::BookStats,
@@ -585,6 +588,7 @@ impl Feed {
             m.disconnects += c.disconnects.load(Ordering::Relaxed);
             m.rollovers += c.rollovers.load(Ordering::Relaxed);
             m.ring_drops += c.ring_drops.load(Ordering::Relaxed);
+            m.malformed += c.malformed.load(Ordering::Relaxed);
         }
         m.delivered = self.delivered;
         m.pipeline = self.pipeline.stats();

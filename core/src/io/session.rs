@@ -103,6 +103,10 @@ pub struct SessionStats {
     pub bytes: u64,
     /// Subscribe/unsubscribe acks.
     pub acks: u64,
+    /// Malformed frames (reported in band as status events).
+    pub malformed: u64,
+    /// Values out of range (reported in band).
+    pub out_of_range: u64,
 }
 
 /// One connection, owned by a shard.
@@ -162,7 +166,8 @@ impl Session {
 
     /// Counters.
     pub fn stats(&self) -> SessionStats {
-        self.stats
+        let p = self.parser.stats();
+        SessionStats { malformed: p.malformed, out_of_range: p.out_of_range, ..self.stats }
     }
 
     /// Whether the session is closed for good.

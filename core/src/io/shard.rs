@@ -36,6 +36,8 @@ pub struct ShardCounters {
     pub ring_drops: AtomicU64,
     /// Rollovers (make-before-break replacements).
     pub rollovers: AtomicU64,
+    /// Malformed frames.
+    pub malformed: AtomicU64,
 }
 
 pub(crate) struct ShardSetup {
@@ -193,12 +195,14 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
     let mut bytes = 0;
     let mut connects = 0;
     let mut disconnects = 0;
+    let mut malformed = 0;
     for sl in slots {
         let st = sl.session.stats();
         frames += st.frames;
         bytes += st.bytes;
         connects += st.connects;
         disconnects += st.disconnects;
+        malformed += st.malformed;
         if let Some(e) = &sl.session.last_error {
             set_error(&s.last_error, e.clone());
         }
@@ -207,6 +211,7 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
     s.counters.bytes.store(bytes, Ordering::Relaxed);
     s.counters.connects.store(connects, Ordering::Relaxed);
     s.counters.disconnects.store(disconnects, Ordering::Relaxed);
+    s.counters.malformed.store(malformed, Ordering::Relaxed);
     if *pending_drops > 0 {
         let venue = slots.first().map_or(Venue::Binance, |sl| sl.cfg.venue);
         let report = Event::status_event(
