@@ -77,6 +77,10 @@ fn combined_envelope_and_control_replies() {
             break;
         }
     }
+    while !next_text(&mut ws, Duration::from_secs(5))
+        .expect("frame")
+        .starts_with(r#"{"stream":"btcusdt@bookTicker""#)
+    {}
     let st = sim.stats();
     assert_eq!(st.subscribe_requests, 1);
     assert!(st.control_requests >= 7);
