@@ -350,3 +350,30 @@ fn shutdown_joins_every_thread_and_closes_clients() {
     }
     assert!(ended);
 }
+
+#[test]
+fn hostile_requests_do_not_hurt_the_server() {
+    let sim = synth(Venue::Binance, 500);
+    let mut ws = connect(&sim, "/ws");
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    send(&mut ws, &deep);
+    let r = next_text(&mut ws, Duration::from_secs(5)).expect("reply");
+    assert!(r.starts_with(r#"{"code":2"#), "{r}");
+    let (r, _) = request(&mut ws, r#"{"method":"LIST_SUBSCRIPTIONS","id":1}"#, "1");
+    assert_eq!(r, r#"{"result":[],"id":1}"#);
+    // garbage HTTP over TLS is answered 400 and the server keeps serving
+    let mut s = tls(&sim, sim.ca_pem()).expect("tls");
+    use std::io::{Read, Write};
+    s.write_all(b"\x01\x02 nonsense\r\n\r\n").expect("write");
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    assert!(
+        buf.starts_with(b"HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&buf)
+    );
+    assert_eq!(
+        get(&sim, "/api/v3/depth?symbol=BTCUSDT&limit=5").status,
+        200
+    );
+}

@@ -123,6 +123,10 @@ impl Session<'_> {
             .counters
             .control_requests
             .fetch_add(1, Ordering::Relaxed);
+        // sonic-rs parses nested values recursively: refuse hostile nesting first
+        if crate::venue::check_nesting(text.as_bytes()).is_err() {
+            return err_reply("Invalid request: nested too deeply", "null");
+        }
         let v: sonic_rs::Value = match sonic_rs::from_str(text) {
             Ok(v) => v,
             Err(_) => {
