@@ -17,7 +17,8 @@ pub enum Fault {
     /// Skip the next `n` depth diffs of one symbol (the first symbol whose diff comes next):
     /// a sequence gap. The server's own book (and REST snapshot) still includes them.
     Drop(u32),
-    /// Swap the next two data frames.
+    /// Swap the next two data frames of one stream (the stream of the next frame published;
+    /// frames of other streams pass meanwhile).
     Reorder,
     /// Send the next `n` data frames truncated to half their length (broken JSON).
     Corrupt(u32),

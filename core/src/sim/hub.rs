@@ -162,7 +162,7 @@ impl Hub {
                     *held = Some(msg);
                     return;
                 }
-                Some(first) => {
+                Some(first) if first.key == msg.key => {
                     self.pending().reorder = false;
                     drop(held);
                     self.send(Out::Data {
@@ -174,6 +174,10 @@ impl Hub {
                         corrupt: false,
                     });
                     return;
+                }
+                Some(first) => {
+                    // other streams pass while the held frame waits for the next of its own
+                    *held = Some(first);
                 }
             }
         }

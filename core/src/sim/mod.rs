@@ -289,7 +289,13 @@ impl Shared {
         self.counters.faults_applied.fetch_add(1, Ordering::Relaxed);
         match fault {
             Fault::Disconnect => self.hub.disconnect_all(),
-            Fault::Stall(d) => *lock(&self.stall_until) = Some(Instant::now() + d),
+            Fault::Stall(d) => {
+                let now = Instant::now();
+                *lock(&self.stall_until) = Some(
+                    now.checked_add(d)
+                        .unwrap_or(now + Duration::from_secs(365 * 86_400)),
+                );
+            }
             Fault::Duplicate(n) => self.hub.pending().duplicate += n,
             Fault::Drop(n) => self.hub.pending().drop += n,
             Fault::Reorder => self.hub.pending().reorder = true,
@@ -626,7 +632,8 @@ fn connection(
                 .iter()
                 .find(|h| h.name.eq_ignore_ascii_case("sec-websocket-key"))
                 .map(|h| h.value.to_vec());
-            let rest = buf[head_len..].to_vec();
+            // read_head returns the end of the head inside `buf`
+            let rest = buf.get(head_len..).unwrap_or_default().to_vec();
             shared.hub.unregister(id);
             ws::serve(&shared, stream, &path, key, rest, id);
             return;

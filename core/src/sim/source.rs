@@ -266,11 +266,7 @@ impl ReplayMarket {
         let mut stalled_for = Duration::ZERO;
         for f in files {
             let Ok(mut r) = Reader::open(f) else { continue };
-            loop {
-                let frame = match r.next_frame() {
-                    Ok(Some(fr)) => fr,
-                    _ => break,
-                };
+            while let Ok(Some(frame)) = r.next_frame() {
                 let ts = frame.ts_recv.0;
                 let s0 = Instant::now();
                 if !shared.wait_while_stalled() {
@@ -281,10 +277,15 @@ impl ReplayMarket {
                     Some(sp) if sp > 0.0 && ts > 0 => {
                         let base = *t0.get_or_insert(ts);
                         let offset = (ts.saturating_sub(base)) as f64 / sp / 1e9;
-                        let due = start + stalled_for + Duration::from_secs_f64(offset.max(0.0));
+                        let due = Duration::try_from_secs_f64(offset.max(0.0))
+                            .ok()
+                            .and_then(|o| stalled_for.checked_add(o))
+                            .and_then(|o| start.checked_add(o));
                         let now = Instant::now();
-                        if due > now && !shared.sleep(due - now) {
-                            return false;
+                        if let Some(due) = due {
+                            if due > now && !shared.sleep(due - now) {
+                                return false;
+                            }
                         }
                     }
                     _ => {

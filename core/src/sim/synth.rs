@@ -123,6 +123,8 @@ impl Kline {
 }
 
 type Top = (Option<(i64, i64)>, Option<(i64, i64)>);
+/// `(lastUpdateId, bids best first, asks best first)`.
+type Snapshot = (u64, Vec<(i64, i64)>, Vec<(i64, i64)>);
 
 struct Sym {
     upper: String,
@@ -132,7 +134,7 @@ struct Sym {
     bids: BTreeMap<i64, i64>,
     asks: BTreeMap<i64, i64>,
     last_u: u64,
-    stale: (u64, Vec<(i64, i64)>, Vec<(i64, i64)>),
+    stale: Snapshot,
     trade_id: u64,
     agg_id: u64,
     trades: VecDeque<Trade>,
@@ -696,7 +698,7 @@ impl Market for SynthMarket {
         let (venue, sp) = (self.venue, self.spec);
         self.with_sym(symbol, |s| {
             let now = now_ms();
-            let (id, bids, asks): (u64, Vec<(i64, i64)>, Vec<(i64, i64)>) = if stale {
+            let (id, bids, asks): Snapshot = if stale {
                 (
                     s.stale.0,
                     s.stale.1.iter().take(limit).copied().collect(),

@@ -123,6 +123,10 @@ impl Session<'_> {
             .counters
             .control_requests
             .fetch_add(1, Ordering::Relaxed);
+        // sonic-rs parses nested values recursively: refuse hostile nesting first
+        if crate::venue::check_nesting(text.as_bytes()).is_err() {
+            return err_reply("Invalid request: nested too deeply", "null");
+        }
         let v: sonic_rs::Value = match sonic_rs::from_str(text) {
             Ok(v) => v,
             Err(_) => {
@@ -378,13 +382,14 @@ pub(crate) fn serve(
     let (notice_at, close_at) = match shared.config.lifetime {
         Some(l) => {
             let grace = (l / 10).min(Duration::from_secs(10));
-            (Some(start + l - grace), Some(start + l))
+            (start.checked_add(l - grace), start.checked_add(l))
         }
         None => (None, None),
     };
     let ping_every = shared.config.ping_interval.max(Duration::from_millis(1));
     let mut next_ping = start + ping_every;
     let mut unanswered: Option<(Instant, Vec<u8>)> = None;
+    let mut last_ping: Vec<u8> = Vec::new();
     let mut frames: Vec<(String, String)> = Vec::new();
     let mut notice_sent = false;
     'conn: loop {
@@ -422,6 +427,7 @@ pub(crate) fn serve(
             if unanswered.is_none() {
                 unanswered = Some((now, payload.clone()));
             }
+            last_ping.clone_from(&payload);
             if ws.write(Message::Ping(payload.into())).is_err() {
                 break;
             }
@@ -474,9 +480,10 @@ pub(crate) fn serve(
                 }
             }
             Ok(Message::Pong(p)) => {
+                // tungstenite (and others) answer only the latest of several queued pings
                 if unanswered
                     .as_ref()
-                    .is_some_and(|(_, want)| *want == p.as_ref())
+                    .is_some_and(|(_, want)| *want == p.as_ref() || last_ping == p.as_ref())
                 {
                     unanswered = None;
                 }
