@@ -13,7 +13,10 @@ use tickwire::sim::{Fault, SimConfig, Simulator, Source};
 
 fn sim(rate: u32) -> Simulator {
     let mut c = SimConfig::new(Venue::Binance);
-    c.source = Source::Synthetic { rate_per_sec: rate, symbols: vec!["BTCUSDT".into()] };
+    c.source = Source::Synthetic {
+        rate_per_sec: rate,
+        symbols: vec!["BTCUSDT".into()],
+    };
     Simulator::start(c).expect("simulator")
 }
 
@@ -41,7 +44,11 @@ impl Seen {
             if e.kind == Kind::Trade as u8 {
                 // first copy wins: a trade id never comes twice, and never goes back
                 if let Some(prev) = self.last_trade.insert(e.instrument, e.seq) {
-                    assert!(e.seq > prev, "trade {} after {prev}: duplicate or reordered", e.seq);
+                    assert!(
+                        e.seq > prev,
+                        "trade {} after {prev}: duplicate or reordered",
+                        e.seq
+                    );
                 }
             }
             self.events.push(*e);
@@ -49,14 +56,35 @@ impl Seen {
     }
 
     fn count(&self, code: StatusCode) -> usize {
-        self.events.iter().filter(|e| e.status() == Some(code)).count()
+        self.events
+            .iter()
+            .filter(|e| e.status() == Some(code))
+            .count()
     }
 
-    fn until(&mut self, feed: &mut Feed, what: &str, secs: u64, mut done: impl FnMut(&Seen, &Feed) -> bool) {
+    fn until(
+        &mut self,
+        feed: &mut Feed,
+        what: &str,
+        secs: u64,
+        mut done: impl FnMut(&Seen, &Feed) -> bool,
+    ) {
         let mut buf = vec![Event::default(); 4096];
         let deadline = Instant::now() + Duration::from_secs(secs);
         while !done(self, feed) {
-            assert!(Instant::now() < deadline, "timed out waiting for: {what}; metrics {:?}", feed.metrics());
+            if Instant::now() >= deadline {
+                let tail: Vec<String> = self
+                    .events
+                    .iter()
+                    .filter(|e| e.kind == Kind::Status as u8)
+                    .map(|e| format!("{:?}{:?}", e.status(), &e.v[..3]))
+                    .collect();
+                panic!(
+                    "timed out waiting for: {what}; metrics {:?}; statuses {:?}",
+                    feed.metrics(),
+                    &tail[tail.len().saturating_sub(30)..]
+                );
+            }
             self.take(feed, &mut buf);
         }
     }
@@ -69,23 +97,38 @@ fn live(feed: &Feed) -> bool {
 #[test]
 fn the_stream_recovers_from_every_fault() {
     let sim = sim(2000);
-    let mut feed = feed(&sim, |b| b.max_message(64 << 10).stale_after(Duration::from_millis(700)));
+    let mut feed = feed(&sim, |b| {
+        b.max_message(64 << 10)
+            .stale_after(Duration::from_millis(700))
+    });
     let mut seen = Seen::default();
-    seen.until(&mut feed, "book synced", 10, |s, f| live(f) && s.count(StatusCode::Connected) == 1);
+    seen.until(&mut feed, "book synced", 10, |s, f| {
+        live(f) && s.count(StatusCode::Connected) == 1
+    });
 
     // a dropped diff: announced as a gap, the book resyncs over REST
     sim.inject(Fault::Drop(1));
-    seen.until(&mut feed, "gap then resync", 10, |s, f| s.count(StatusCode::Gap) >= 1 && s.count(StatusCode::BookSynced) >= 2 && live(f));
+    seen.until(&mut feed, "gap then resync", 10, |s, f| {
+        s.count(StatusCode::Gap) >= 1 && s.count(StatusCode::BookSynced) >= 2 && live(f)
+    });
 
     // corrupt frames: counted, reported, the connection goes on
     let disconnects = seen.count(StatusCode::Disconnected);
     sim.inject(Fault::Corrupt(3));
-    seen.until(&mut feed, "malformed counted", 10, |s, f| f.metrics().malformed >= 3 && s.count(StatusCode::Malformed) >= 3);
-    assert_eq!(seen.count(StatusCode::Disconnected), disconnects, "a corrupt frame must not drop the connection");
+    seen.until(&mut feed, "malformed counted", 10, |s, f| {
+        f.metrics().malformed >= 3 && s.count(StatusCode::Malformed) >= 3
+    });
+    assert_eq!(
+        seen.count(StatusCode::Disconnected),
+        disconnects,
+        "a corrupt frame must not drop the connection"
+    );
 
     // duplicates: dropped by dedupe (Seen asserts no trade id twice)
     sim.inject(Fault::Duplicate(40));
-    seen.until(&mut feed, "duplicates dropped", 10, |_, f| f.metrics().dedupe.duplicates > 0 || f.metrics().books.stale > 0);
+    seen.until(&mut feed, "duplicates dropped", 10, |_, f| {
+        f.metrics().dedupe.duplicates > 0 || f.metrics().books.stale > 0
+    });
 
     // an abrupt disconnect: reconnect with backoff, books resync
     let synced = seen.count(StatusCode::BookSynced);
@@ -97,24 +140,39 @@ fn the_stream_recovers_from_every_fault() {
     // an oversized frame: that connection closes with a clear reason, then reconnects
     sim.inject(Fault::Oversize(100 << 10));
     seen.until(&mut feed, "oversize close + reconnect", 10, |s, _| {
-        s.events.iter().any(|e| e.status() == Some(StatusCode::Disconnected) && e.v[1] == CloseReason::Oversized as i64) && s.count(StatusCode::Connected) >= 3
+        s.events.iter().any(|e| {
+            e.status() == Some(StatusCode::Disconnected) && e.v[1] == CloseReason::Oversized as i64
+        }) && s.count(StatusCode::Connected) >= 3
     });
 
     // a stall longer than the stale limit: a stale status, a fresh connection
     sim.inject(Fault::Stall(Duration::from_millis(1500)));
-    seen.until(&mut feed, "stale detected and recovered", 10, |s, f| s.count(StatusCode::Stale) >= 1 && s.count(StatusCode::Connected) >= 4 && live(f));
+    seen.until(&mut feed, "stale detected and recovered", 10, |s, f| {
+        s.count(StatusCode::Stale) >= 1 && s.count(StatusCode::Connected) >= 4 && live(f)
+    });
 
     // REST rate limit and a stale snapshot during a resync: honoured, then synced
     let synced = seen.count(StatusCode::BookSynced);
     sim.inject(Fault::RestRateLimit(1));
     sim.inject(Fault::StaleSnapshot);
     sim.inject(Fault::Drop(1));
-    seen.until(&mut feed, "resync through 429 and a stale snapshot", 15, |s, f| s.count(StatusCode::BookSynced) > synced && live(f));
+    seen.until(
+        &mut feed,
+        "resync through 429 and a stale snapshot",
+        15,
+        |s, f| s.count(StatusCode::BookSynced) > synced && live(f),
+    );
     let m = feed.metrics();
     assert!(m.rest.1 >= 1, "the 429 was seen: {m:?}");
 
     // trades kept flowing throughout, and the book agrees with the venue's BBO at the end
-    assert!(seen.events.iter().filter(|e| e.kind == Kind::Trade as u8).count() > 100);
+    assert!(
+        seen.events
+            .iter()
+            .filter(|e| e.kind == Kind::Trade as u8)
+            .count()
+            > 100
+    );
     assert_eq!(m.books.crossed, 0);
     feed.shutdown();
     sim.shutdown();
@@ -125,16 +183,38 @@ fn rollover_loses_no_trade() {
     let sim = sim(1500);
     let mut feed = feed(&sim, |b| b.lifetime(Duration::from_millis(800)));
     let mut seen = Seen::default();
-    seen.until(&mut feed, "three rollovers", 20, |_, f| f.metrics().rollovers >= 3);
-    seen.until(&mut feed, "a little more data", 5, |s, _| s.events.len() > 200);
-    let ids: Vec<u64> = seen.events.iter().filter(|e| e.kind == Kind::Trade as u8).map(|e| e.seq).collect();
+    seen.until(&mut feed, "three rollovers", 20, |_, f| {
+        f.metrics().rollovers >= 3
+    });
+    seen.until(&mut feed, "a little more data", 5, |s, _| {
+        s.events.len() > 200
+    });
+    let ids: Vec<u64> = seen
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Trade as u8)
+        .map(|e| e.seq)
+        .collect();
     assert!(ids.len() > 100);
     // the simulator numbers trades consecutively: no id may be missing across rollovers
     for w in ids.windows(2) {
-        assert_eq!(w[1], w[0] + 1, "trade id {} missing across a rollover", w[0] + 1);
+        assert_eq!(
+            w[1],
+            w[0] + 1,
+            "trade id {} missing across a rollover",
+            w[0] + 1
+        );
     }
-    assert_eq!(seen.count(StatusCode::Gap), 0, "make-before-break: no book gap either");
-    assert!(seen.events.iter().any(|e| e.status() == Some(StatusCode::Disconnected) && e.v[1] == CloseReason::Rollover as i64));
+    assert_eq!(
+        seen.count(StatusCode::Gap),
+        0,
+        "make-before-break: no book gap either"
+    );
+    assert!(seen
+        .events
+        .iter()
+        .any(|e| e.status() == Some(StatusCode::Disconnected)
+            && e.v[1] == CloseReason::Rollover as i64));
     feed.shutdown();
     sim.shutdown();
 }
@@ -145,10 +225,18 @@ fn redundant_connections_deliver_each_event_once() {
     let mut feed = feed(&sim, |b| b.redundancy(2));
     let mut seen = Seen::default();
     seen.until(&mut feed, "two connections and trades", 10, |s, f| {
-        f.metrics().connects >= 2 && s.events.iter().filter(|e| e.kind == Kind::Trade as u8).count() > 200
+        f.metrics().connects >= 2
+            && s.events
+                .iter()
+                .filter(|e| e.kind == Kind::Trade as u8)
+                .count()
+                > 200
     });
     let m = feed.metrics();
-    assert!(m.dedupe.duplicates > 100, "the second copy was dropped: {m:?}");
+    assert!(
+        m.dedupe.duplicates > 100,
+        "the second copy was dropped: {m:?}"
+    );
     feed.shutdown();
     sim.shutdown();
 }
@@ -157,7 +245,10 @@ fn redundant_connections_deliver_each_event_once() {
 fn runtime_subscribe_and_unsubscribe_without_reconnecting() {
     let mut c = SimConfig::new(Venue::Binance);
     c.symbols = vec!["BTCUSDT".into(), "ETHUSDT".into()];
-    c.source = Source::Synthetic { rate_per_sec: 2000, symbols: c.symbols.clone() };
+    c.source = Source::Synthetic {
+        rate_per_sec: 2000,
+        symbols: c.symbols.clone(),
+    };
     let sim = Simulator::start(c).expect("sim");
     let mut feed = FeedBuilder::new()
         .endpoint(sim.ws_url())
@@ -167,25 +258,50 @@ fn runtime_subscribe_and_unsubscribe_without_reconnecting() {
         .start()
         .expect("feed");
     let mut seen = Seen::default();
-    seen.until(&mut feed, "BTC trades", 10, |s, _| s.events.iter().any(|e| e.kind == Kind::Trade as u8));
+    seen.until(&mut feed, "BTC trades", 10, |s, _| {
+        s.events.iter().any(|e| e.kind == Kind::Trade as u8)
+    });
     let eth = Subscription::parse("binance:ETHUSDT:trades").unwrap();
     feed.subscribe(&eth);
-    let sym = |f: &Feed, e: &Event| f.instruments().info(e.instrument()).map(|i| i.symbol).unwrap_or_default();
-    seen.until(&mut feed, "ETH trades after SUBSCRIBE", 10, |s, f| s.events.iter().any(|e| e.kind == Kind::Trade as u8 && sym(f, e) == "ETHUSDT"));
+    let sym = |f: &Feed, e: &Event| {
+        f.instruments()
+            .info(e.instrument())
+            .map(|i| i.symbol)
+            .unwrap_or_default()
+    };
+    seen.until(&mut feed, "ETH trades after SUBSCRIBE", 10, |s, f| {
+        s.events
+            .iter()
+            .any(|e| e.kind == Kind::Trade as u8 && sym(f, e) == "ETHUSDT")
+    });
     feed.unsubscribe(&eth);
     std::thread::sleep(Duration::from_millis(300));
     let mut buf = vec![Event::default(); 4096];
     while feed.poll(&mut buf) > 0 {}
     let mut after = Seen::default();
-    after.until(&mut feed, "more BTC trades", 10, |s, _| s.events.iter().filter(|e| e.kind == Kind::Trade as u8).count() > 50);
-    assert!(!after.events.iter().any(|e| e.kind == Kind::Trade as u8 && sym(&feed, e) == "ETHUSDT"), "ETH still streaming after UNSUBSCRIBE");
+    after.until(&mut feed, "more BTC trades", 10, |s, _| {
+        s.events
+            .iter()
+            .filter(|e| e.kind == Kind::Trade as u8)
+            .count()
+            > 50
+    });
+    assert!(
+        !after
+            .events
+            .iter()
+            .any(|e| e.kind == Kind::Trade as u8 && sym(&feed, e) == "ETHUSDT"),
+        "ETH still streaming after UNSUBSCRIBE"
+    );
     assert_eq!(feed.metrics().connects, 1, "no reconnect");
     feed.shutdown();
     sim.shutdown();
 }
 
 fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -196,7 +312,10 @@ fn shutdown_leaves_no_thread_behind() {
         let mut feed = feed(&sim, |b| b.shards(2));
         let mut seen = Seen::default();
         seen.until(&mut feed, "data", 10, |s, _| s.events.len() > 20);
-        assert!(threads() >= before + 4, "shards, REST worker and simulator threads are running");
+        assert!(
+            threads() >= before + 4,
+            "shards, REST worker and simulator threads are running"
+        );
         feed.shutdown();
         sim.shutdown();
     }
@@ -205,5 +324,9 @@ fn shutdown_leaves_no_thread_behind() {
     while threads() > before && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(threads() <= before, "threads before {before}, after {}", threads());
+    assert!(
+        threads() <= before,
+        "threads before {before}, after {}",
+        threads()
+    );
 }

@@ -67,6 +67,8 @@ pub(crate) fn run(mut s: RestSetup) {
     let mut queued: HashSet<RestJob> = HashSet::new();
     let mut parsers: HashMap<Venue, Box<dyn venue::FrameParser>> = HashMap::new();
     let mut budget: HashMap<Venue, (Instant, u32)> = HashMap::new();
+    // a venue that answered 429/418 is left alone until its Retry-After has passed
+    let mut blocked_until: HashMap<Venue, Instant> = HashMap::new();
     let mut out = Vec::new();
     while !s.shutdown.load(Ordering::Acquire) {
         match s.jobs.recv_timeout(Duration::from_millis(20)) {
@@ -85,6 +87,14 @@ pub(crate) fn run(mut s: RestSetup) {
             continue;
         }
         queue.pop_front();
+        if let Some(until) = blocked_until
+            .get(&job.venue)
+            .copied()
+            .filter(|u| *u > Instant::now())
+        {
+            queue.push_front((job, until));
+            continue;
+        }
         // one weight budget per venue, per minute
         let ep = endpoints(job.venue);
         let weight = if ep.snapshot_limit > 1000 { 250 } else { 50 };
@@ -152,8 +162,9 @@ pub(crate) fn run(mut s: RestSetup) {
                     &[status(StatusCode::VenueError, i64::from(r.status))],
                 );
                 // the whole venue waits, not just this job
-                budget.insert(job.venue, (Instant::now(), ep.weight_per_minute));
-                queue.push_front((job, Instant::now() + Duration::from_secs(secs)));
+                let until = Instant::now() + Duration::from_secs(secs);
+                blocked_until.insert(job.venue, until);
+                queue.push_front((job, until));
             }
             Ok(r) => {
                 s.counters.failures.fetch_add(1, Ordering::Relaxed);

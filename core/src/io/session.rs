@@ -167,7 +167,11 @@ impl Session {
     /// Counters.
     pub fn stats(&self) -> SessionStats {
         let p = self.parser.stats();
-        SessionStats { malformed: p.malformed, out_of_range: p.out_of_range, ..self.stats }
+        SessionStats {
+            malformed: p.malformed,
+            out_of_range: p.out_of_range,
+            ..self.stats
+        }
     }
 
     /// Whether the session is closed for good.

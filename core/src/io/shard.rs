@@ -58,8 +58,15 @@ struct Slot {
     session: Session,
     /// The session replacing this one (rollover), by index.
     successor: Option<usize>,
+    /// When the old session of a rollover may close: the successor has delivered data and both
+    /// have run side by side for [`OVERLAP`], so nothing in flight on the old one is lost.
+    handover_at: Option<Instant>,
     cfg: SessionConfig,
 }
+
+/// How long a rollover runs both connections after the new one delivers data (dedupe absorbs
+/// the duplicates).
+const OVERLAP: Duration = Duration::from_millis(500);
 
 pub(crate) fn run(mut s: ShardSetup) {
     if s.pin {
@@ -72,6 +79,7 @@ pub(crate) fn run(mut s: ShardSetup) {
         .map(|(i, (conn, cfg))| Slot {
             session: Session::new(conn, Token(i), cfg.clone(), s.instruments.clone()),
             successor: None,
+            handover_at: None,
             cfg,
         })
         .collect();
@@ -145,12 +153,19 @@ pub(crate) fn run(mut s: ShardSetup) {
                 spawn.push(i);
             }
             if let Some(j) = slots[i].successor {
-                // make before break: retire the old one once the new one delivers data
+                // make before break: the new one delivers data, both run for OVERLAP, then the
+                // old one drains what it has and closes
                 if slots[j].session.has_data && !slots[i].session.is_done() {
-                    slots[i]
-                        .session
-                        .retire(registry, CloseReason::Rollover, &mut out);
-                    s.counters.rollovers.fetch_add(1, Ordering::Relaxed);
+                    let at = *slots[i].handover_at.get_or_insert(now + OVERLAP);
+                    if now >= at {
+                        slots[i].session.on_ready(registry, &mut out);
+                        slots[i]
+                            .session
+                            .retire(registry, CloseReason::Rollover, &mut out);
+                        s.counters.rollovers.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        next_timer = next_timer.min(at);
+                    }
                 }
             }
         }
@@ -164,6 +179,7 @@ pub(crate) fn run(mut s: ShardSetup) {
             slots.push(Slot {
                 session,
                 successor: None,
+                handover_at: None,
                 cfg,
             });
             let j = slots.len() - 1;
