@@ -179,6 +179,11 @@ impl Session {
         matches!(self.state, State::Done)
     }
 
+    /// Whether the session is open.
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, State::Open(_))
+    }
+
     /// Queues a SUBSCRIBE for `streams` (sent when open, within the venue's message rate).
     pub fn subscribe(&mut self, streams: &[String]) {
         let id = self.next_id;

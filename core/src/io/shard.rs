@@ -61,8 +61,15 @@ struct Slot {
     /// When the old session of a rollover may close: the successor has delivered data and both
     /// have run side by side for [`OVERLAP`], so nothing in flight on the old one is lost.
     handover_at: Option<Instant>,
+    /// A rollover successor holds its events until the old session has drained and closed, so
+    /// each instrument's events stay in order (the successor runs ahead of the old one).
+    holding: bool,
+    held: Vec<Event>,
     cfg: SessionConfig,
 }
+
+/// A successor holding more than this hands over at once (memory stays bounded).
+const MAX_HELD: usize = 1 << 20;
 
 /// How long a rollover runs both connections after the new one delivers data (dedupe absorbs
 /// the duplicates).
@@ -80,6 +87,8 @@ pub(crate) fn run(mut s: ShardSetup) {
             session: Session::new(conn, Token(i), cfg.clone(), s.instruments.clone()),
             successor: None,
             handover_at: None,
+            holding: false,
+            held: Vec::new(),
             cfg,
         })
         .collect();
@@ -116,7 +125,12 @@ pub(crate) fn run(mut s: ShardSetup) {
                 continue;
             }
             if let Some(slot) = slots.get_mut(ev.token().0) {
-                slot.session.on_ready(registry, &mut out);
+                let sink = if slot.holding {
+                    &mut slot.held
+                } else {
+                    &mut out
+                };
+                slot.session.on_ready(registry, sink);
             }
         }
         // commands
@@ -143,7 +157,13 @@ pub(crate) fn run(mut s: ShardSetup) {
         next_timer = now + Duration::from_millis(50);
         let mut spawn = Vec::new();
         for i in 0..slots.len() {
-            if let Some(t) = slots[i].session.tick(registry, now, &mut out) {
+            let slot = &mut slots[i];
+            let sink = if slot.holding {
+                &mut slot.held
+            } else {
+                &mut out
+            };
+            if let Some(t) = slot.session.tick(registry, now, sink) {
                 next_timer = next_timer.min(t);
             }
             if slots[i].session.rollover_due
@@ -180,6 +200,8 @@ pub(crate) fn run(mut s: ShardSetup) {
                 session,
                 successor: None,
                 handover_at: None,
+                holding: true,
+                held: Vec::new(),
                 cfg,
             });
             let j = slots.len() - 1;
