@@ -332,3 +332,75 @@ fn shutdown_leaves_no_thread_behind() {
         threads()
     );
 }
+
+/// A corpus capture streamed by the simulator through TLS + WebSocket + REST gives the same
+/// trades, quotes and book (levels and final top) as `tickwire replay` of the same file.
+#[test]
+fn corpus_through_the_simulator_equals_replay() {
+    let file = common::fixture("binance/hftbacktest_btcusdt_20240808_first2500.tsv");
+    let expected = common::replay(Venue::Binance, &[file.clone()]);
+    let key = |e: &Event| (e.kind, e.seq, e.side, e.flags, e.v, e.ts_exchange);
+    let want_flow: Vec<_> = expected
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Trade as u8 || e.kind == Kind::Quote as u8)
+        .map(key)
+        .collect();
+    let want_book: Vec<_> = expected
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::BookLevel as u8)
+        .map(key)
+        .collect();
+    let want_top = expected.tops.last().copied().expect("replay builds a book");
+
+    let sim = Simulator::start(SimConfig::replay(Venue::Binance, vec![file])).expect("sim");
+    let mut feed = feed(&sim, |b| b);
+    let mut seen = Seen::default();
+    seen.until(
+        &mut feed,
+        "every trade and quote of the capture",
+        30,
+        |s, _| {
+            s.events
+                .iter()
+                .filter(|e| e.kind == Kind::Trade as u8 || e.kind == Kind::Quote as u8)
+                .count()
+                >= want_flow.len()
+        },
+    );
+    seen.until(
+        &mut feed,
+        "the book at the capture's last update",
+        10,
+        |_, f| {
+            f.book(Venue::Binance, "BTCUSDT")
+                .is_some_and(|b| b.seq == want_top.seq)
+        },
+    );
+    let got_flow: Vec<_> = seen
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Trade as u8 || e.kind == Kind::Quote as u8)
+        .map(key)
+        .collect();
+    let got_book: Vec<_> = seen
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::BookLevel as u8)
+        .map(key)
+        .collect();
+    assert_eq!(got_flow, want_flow);
+    assert_eq!(
+        got_book, want_book,
+        "same snapshot, same bridged chain, same levels"
+    );
+    let book = feed.book(Venue::Binance, "BTCUSDT").expect("live book");
+    assert_eq!(
+        (book.best_bid(), book.best_ask()),
+        (want_top.bid, want_top.ask)
+    );
+    assert_eq!(seen.count(StatusCode::Gap), 0);
+    feed.shutdown();
+    sim.shutdown();
+}
