@@ -185,11 +185,19 @@ fn rollover_loses_no_trade() {
     let sim = sim(1500);
     let mut feed = feed(&sim, |b| b.lifetime(Duration::from_millis(800)));
     let mut seen = Seen::default();
+    let trades = |s: &Seen| {
+        s.events
+            .iter()
+            .filter(|e| e.kind == Kind::Trade as u8)
+            .count()
+    };
     seen.until(&mut feed, "three rollovers", 20, |_, f| {
         f.metrics().rollovers >= 3
     });
-    seen.until(&mut feed, "a little more data", 5, |s, _| {
-        s.events.len() > 200
+    // data keeps flowing on the successors: plenty of trades after the third rollover
+    let at_third = trades(&seen);
+    seen.until(&mut feed, "trades after the rollovers", 10, |s, _| {
+        trades(s) > at_third + 150
     });
     let ids: Vec<u64> = seen
         .events
@@ -197,7 +205,7 @@ fn rollover_loses_no_trade() {
         .filter(|e| e.kind == Kind::Trade as u8)
         .map(|e| e.seq)
         .collect();
-    assert!(ids.len() > 100);
+    assert!(ids.len() > 300);
     // the simulator numbers trades consecutively: no id may be missing across rollovers
     for w in ids.windows(2) {
         assert_eq!(
@@ -212,11 +220,18 @@ fn rollover_loses_no_trade() {
         0,
         "make-before-break: no book gap either"
     );
-    assert!(seen
+    let rolled = seen
         .events
         .iter()
-        .any(|e| e.status() == Some(StatusCode::Disconnected)
-            && e.v[1] == CloseReason::Rollover as i64));
+        .filter(|e| {
+            e.status() == Some(StatusCode::Disconnected) && e.v[1] == CloseReason::Rollover as i64
+        })
+        .count();
+    assert!(rolled >= 3, "{rolled} rollover closes");
+    assert!(
+        feed.book(Venue::Binance, "BTCUSDT").is_some(),
+        "the book stayed live"
+    );
     feed.shutdown();
     sim.shutdown();
 }

@@ -177,11 +177,15 @@ pub(crate) fn run(mut s: ShardSetup) {
                 // old one drains what it has and closes
                 if slots[j].session.has_data && !slots[i].session.is_done() {
                     let at = *slots[i].handover_at.get_or_insert(now + OVERLAP);
-                    if now >= at {
+                    let old_gone = !slots[i].session.is_open();
+                    if now >= at || old_gone || slots[j].held.len() > MAX_HELD {
                         slots[i].session.on_ready(registry, &mut out);
                         slots[i]
                             .session
                             .retire(registry, CloseReason::Rollover, &mut out);
+                        let mut held = std::mem::take(&mut slots[j].held);
+                        out.append(&mut held);
+                        slots[j].holding = false;
                         s.counters.rollovers.fetch_add(1, Ordering::Relaxed);
                     } else {
                         next_timer = next_timer.min(at);
