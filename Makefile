@@ -5,8 +5,13 @@ export CARGO_TERM_COLOR ?= never
 
 .PHONY: test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
 
-## test: every test of the workspace (installs what it needs first)
-test: prerequisites test-loom test-rust
+## test: every test of the workspace (installs what it needs first); ends with one total line
+test: prerequisites
+	@mkdir -p target
+	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
+	status=$$?; \
+	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
+	exit $$status
 
 prerequisites:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first"; exit 1; }
