@@ -132,6 +132,8 @@ pub struct Session {
     pub last_error: Option<String>,
     stats: SessionStats,
     retire_after_close: bool,
+    /// The last read stopped at its budget.
+    more: bool,
 }
 
 impl Session {
@@ -161,6 +163,7 @@ impl Session {
             last_error: None,
             stats: SessionStats::default(),
             retire_after_close: false,
+            more: false,
         }
     }
 
@@ -333,8 +336,11 @@ impl Session {
         State::Open(Box::new(ws))
     }
 
-    /// Readiness: drive handshakes, read frames, parse them into `out`.
-    pub fn on_ready(&mut self, registry: &Registry, out: &mut Vec<Event>) {
+    /// Readiness: drive handshakes, read frames, parse them into `out`. Returns `true` when it
+    /// stopped at its read budget with data possibly left (readiness is edge-triggered: the
+    /// caller must call again).
+    pub fn on_ready(&mut self, registry: &Registry, out: &mut Vec<Event>) -> bool {
+        self.more = false;
         match std::mem::replace(&mut self.state, State::Done) {
             State::Handshaking(mid) => match mid.handshake() {
                 Ok((ws, _)) => {
@@ -362,6 +368,7 @@ impl Session {
             }
             other => self.state = other,
         }
+        self.more
     }
 
     fn read(&mut self, registry: &Registry, out: &mut Vec<Event>) {
@@ -369,6 +376,7 @@ impl Session {
             return;
         };
         // A budget keeps one busy connection from starving the others on the shard.
+        self.more = true;
         for _ in 0..4096 {
             match ws.read() {
                 Ok(Message::Text(text)) => {
@@ -421,7 +429,8 @@ impl Session {
                     return;
                 }
                 Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    break
+                    self.more = false;
+                    break;
                 }
                 Err(e) => {
                     let (reason, msg) = classify(&e);

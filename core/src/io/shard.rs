@@ -65,8 +65,13 @@ struct Slot {
     /// each instrument's events stay in order (the successor runs ahead of the old one).
     holding: bool,
     held: Vec<Event>,
+    /// Readiness seen while the shard was backlogged: read when it clears (edge-triggered).
+    pending_read: bool,
     cfg: SessionConfig,
 }
+
+/// Events a shard keeps while its ring is full before it drops (and reports) the excess.
+const MAX_BACKLOG: usize = 1 << 20;
 
 /// A successor holding more than this hands over at once (memory stays bounded).
 const MAX_HELD: usize = 1 << 20;
@@ -89,6 +94,7 @@ pub(crate) fn run(mut s: ShardSetup) {
             handover_at: None,
             holding: false,
             held: Vec::new(),
+            pending_read: false,
             cfg,
         })
         .collect();
@@ -106,6 +112,9 @@ pub(crate) fn run(mut s: ShardSetup) {
         let now = Instant::now();
         let timeout = match s.wait {
             WaitPolicy::Spin => Duration::ZERO,
+            _ if !out.is_empty() || slots.iter().any(|sl| sl.pending_read) => {
+                Duration::from_micros(100)
+            }
             _ => next_timer
                 .saturating_duration_since(now)
                 .min(Duration::from_millis(50)),
@@ -120,8 +129,17 @@ pub(crate) fn run(mut s: ShardSetup) {
             }
         }
         let registry = s.poll.registry();
+        let backlogged = !out.is_empty();
         for ev in events.iter() {
             if ev.token() == WAKER {
+                continue;
+            }
+            if backlogged {
+                // the route stage is behind: leave the data in the socket (TCP backpressure);
+                // mio is edge-triggered, so remember to read this session next round
+                if let Some(slot) = slots.get_mut(ev.token().0) {
+                    slot.pending_read = true;
+                }
                 continue;
             }
             if let Some(slot) = slots.get_mut(ev.token().0) {
@@ -130,7 +148,17 @@ pub(crate) fn run(mut s: ShardSetup) {
                 } else {
                     &mut out
                 };
-                slot.session.on_ready(registry, sink);
+                slot.pending_read = slot.session.on_ready(registry, sink);
+            }
+        }
+        if !backlogged {
+            for slot in slots.iter_mut().filter(|sl| sl.pending_read) {
+                let sink = if slot.holding {
+                    &mut slot.held
+                } else {
+                    &mut out
+                };
+                slot.pending_read = slot.session.on_ready(registry, sink);
             }
         }
         // commands
@@ -206,6 +234,7 @@ pub(crate) fn run(mut s: ShardSetup) {
                 handover_at: None,
                 holding: true,
                 held: Vec::new(),
+                pending_read: false,
                 cfg,
             });
             let j = slots.len() - 1;
@@ -229,9 +258,8 @@ fn set_error(slot: &std::sync::Mutex<Option<String>>, msg: String) {
     }
 }
 
-/// Pushes this round's events into the ring. A full ring waits briefly (the route stage is
-/// normally far faster than any feed), then counts what it cannot place and reports it in band
-/// as soon as there is room.
+/// Pushes this round's events into the ring; what does not fit waits in `out` for the next
+/// round (see [`MAX_BACKLOG`]).
 fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_drops: &mut u64) {
     let mut frames = 0;
     let mut bytes = 0;
@@ -269,21 +297,20 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
             *pending_drops = 0;
         }
     }
-    let mut done = 0;
-    let deadline = Instant::now() + Duration::from_millis(20);
-    while done < out.len() {
-        done += s.ring.push_slice(&out[done..]);
-        if done < out.len() {
-            if s.ring.is_abandoned() || Instant::now() > deadline {
-                let lost = (out.len() - done) as u64;
-                *pending_drops += lost;
-                s.counters.ring_drops.fetch_add(lost, Ordering::Relaxed);
-                break;
-            }
-            std::thread::yield_now();
-        }
+    // What does not fit stays in `out` (the shard stops reading sockets meanwhile, so TCP
+    // pushes back on the venue); beyond MAX_BACKLOG events it is dropped, counted and reported.
+    let done = if s.ring.is_abandoned() {
+        out.len()
+    } else {
+        s.ring.push_slice(out)
+    };
+    out.drain(..done);
+    if out.len() > MAX_BACKLOG {
+        let lost = (out.len() - MAX_BACKLOG) as u64;
+        out.truncate(MAX_BACKLOG);
+        *pending_drops += lost;
+        s.counters.ring_drops.fetch_add(lost, Ordering::Relaxed);
     }
-    out.clear();
 }
 
 /// A shard's waker, to interrupt its poll for commands and shutdown.
