@@ -189,6 +189,9 @@ pub enum StatusCode {
     ServerShutdown = 12,
     /// The venue answered a request with an error.
     VenueError = 13,
+    /// Connects to this venue are paused: its circuit breaker opened after repeated failures
+    /// (`v[1]` = ms until the next trial), or its connection-attempt limit was reached.
+    CircuitOpen = 14,
 }
 
 impl StatusCode {
@@ -209,6 +212,7 @@ impl StatusCode {
             BookSynced,
             ServerShutdown,
             VenueError,
+            CircuitOpen,
         ]
         .into_iter()
         .find(|c| *c as u32 == v)
@@ -229,6 +233,7 @@ impl StatusCode {
             StatusCode::BookSynced => "book_synced",
             StatusCode::ServerShutdown => "server_shutdown",
             StatusCode::VenueError => "venue_error",
+            StatusCode::CircuitOpen => "circuit_open",
         }
     }
 }
@@ -404,7 +409,7 @@ mod tests {
             assert_eq!(Kind::from_u8(k).map(|k| k as u8), Some(k));
         }
         assert_eq!(Kind::from_u8(0), None);
-        for c in 1..=13 {
+        for c in 1..=14 {
             assert_eq!(StatusCode::from_u32(c).map(|c| c as u32), Some(c));
         }
         assert_eq!(StatusCode::from_u32(99), None);

@@ -25,3 +25,4 @@ pub mod replay;
 pub mod route;
 pub mod sim;
 pub mod venue;
+pub mod watchdog;

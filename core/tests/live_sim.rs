@@ -419,3 +419,57 @@ fn corpus_through_the_simulator_equals_replay() {
     feed.shutdown();
     sim.shutdown();
 }
+
+/// A stream that falls silent past its own usual pace is reported stale (per stream), the
+/// iterator API yields events, and a venue that keeps refusing opens its circuit breaker.
+#[test]
+fn stream_watchdog_iterator_and_circuit_breaker() {
+    let sim = sim(2000);
+    let mut feed = feed(&sim, |b| {
+        b.stream_watchdog(tickwire::watchdog::WatchConfig {
+            floor: 300_000_000,
+            factor: 20,
+            warmup: 20,
+        })
+        .stale_after(Duration::from_secs(30))
+    });
+    let first: Vec<Event> = feed.events().take(200).collect();
+    assert_eq!(first.len(), 200);
+    sim.inject(Fault::Stall(Duration::from_millis(1500)));
+    let mut seen = Seen::default();
+    seen.until(&mut feed, "per-stream stale status", 10, |s, _| {
+        s.events
+            .iter()
+            .any(|e| e.status() == Some(StatusCode::Stale) && e.instrument != u32::MAX)
+    });
+    feed.shutdown();
+    sim.shutdown();
+
+    // nothing listens on this port: every connect fails, the breaker opens after 3
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut feed = FeedBuilder::new()
+        .endpoint(format!("ws://127.0.0.1:{port}"))
+        .backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .gate(tickwire::io::GateConfig {
+            max_attempts: 100,
+            window: Duration::from_secs(60),
+            threshold: 3,
+            cooldown: Duration::from_secs(60),
+        })
+        .subscribe(Subscription::parse("binance:BTCUSDT:trades").unwrap())
+        .start()
+        .expect("feed");
+    let mut seen = Seen::default();
+    seen.until(&mut feed, "circuit open", 10, |s, _| {
+        s.count(StatusCode::CircuitOpen) >= 1
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    seen.until(&mut feed, "drain", 1, |_, _| true);
+    let failed = seen.count(StatusCode::Disconnected);
+    assert_eq!(failed, 3, "no attempt while the breaker is open");
+    feed.shutdown();
+}

@@ -14,6 +14,7 @@
 //! feed.shutdown();
 //! ```
 
+mod gate;
 mod record;
 mod rest;
 mod session;
@@ -22,6 +23,8 @@ mod spec;
 mod stream;
 pub mod tls;
 
+pub use gate::{Gate, GateConfig};
+pub use record::RecordTx;
 pub use rest::{get as http_get, Response, RestCounters};
 pub use session::{CloseReason, SessionConfig};
 pub use shard::ShardCounters;
@@ -99,6 +102,8 @@ pub struct FeedBuilder {
     streams_per_connection: Option<usize>,
     backoff: (Duration, Duration),
     record: Option<std::path::PathBuf>,
+    gate: GateConfig,
+    watch: crate::watchdog::WatchConfig,
 }
 
 impl Default for FeedBuilder {
@@ -106,7 +111,8 @@ impl Default for FeedBuilder {
         FeedBuilder {
             subscriptions: Vec::new(),
             shards: 1,
-            pin: false,
+            // thread per core on real servers; on 2 cores the consumer and the OS need the other
+            pin: sys::cores() > 2,
             endpoint: None,
             rest_endpoint: None,
             ca_pem: None,
@@ -120,6 +126,8 @@ impl Default for FeedBuilder {
             streams_per_connection: None,
             backoff: (Duration::from_millis(100), Duration::from_secs(30)),
             record: None,
+            gate: GateConfig::default(),
+            watch: crate::watchdog::WatchConfig::default(),
         }
     }
 }
@@ -207,6 +215,18 @@ impl FeedBuilder {
         self
     }
 
+    /// Connection-attempt limit and circuit breaker per venue.
+    pub fn gate(mut self, g: GateConfig) -> Self {
+        self.gate = g;
+        self
+    }
+
+    /// The per-stream stale watchdog (pace-adaptive).
+    pub fn stream_watchdog(mut self, w: crate::watchdog::WatchConfig) -> Self {
+        self.watch = w;
+        self
+    }
+
     /// Also record every raw frame (WebSocket and REST) with its receive stamp to a `.twrec`
     /// file, replayable with `tickwire replay`.
     pub fn record_to(mut self, path: impl Into<std::path::PathBuf>) -> Self {
@@ -248,6 +268,7 @@ impl FeedBuilder {
             }
         }
         let mut sessions: Vec<Vec<(u16, SessionConfig)>> = vec![Vec::new(); self.shards];
+        let mut gates: HashMap<Venue, Arc<Gate>> = HashMap::new();
         let mut conn = 0u16;
         for (venue, base, streams) in &by_url {
             let ep = endpoints(*venue);
@@ -268,6 +289,10 @@ impl FeedBuilder {
                             ))),
                             max_msgs_per_sec: ep.max_msgs_per_sec,
                             recorder: recorder.clone(),
+                            gate: gates
+                                .entry(*venue)
+                                .or_insert_with(|| Arc::new(Gate::new(self.gate)))
+                                .clone(),
                         };
                     sessions[conn as usize % self.shards].push((conn, cfg));
                     conn = conn.wrapping_add(1);
@@ -359,6 +384,8 @@ impl FeedBuilder {
             delivered: 0,
             started: Instant::now(),
             record_thread,
+            watchdog: crate::watchdog::Watchdog::new(self.watch),
+            last_watch: Instant::now(),
         })
     }
 
@@ -438,6 +465,8 @@ pub struct Feed {
     delivered: u64,
     started: Instant,
     record_thread: Option<JoinHandle<std::io::Result<u64>>>,
+    watchdog: crate::watchdog::Watchdog,
+    last_watch: Instant,
 }
 
 impl fmt::Debug for Feed {
@@ -489,6 +518,7 @@ impl Feed {
     }
 
     fn pump(&mut self) {
+        let fresh = self.staged.len();
         let staged = &mut self.staged;
         for (k, ring) in self.shard_rings.iter_mut().enumerate() {
             loop {
@@ -507,6 +537,17 @@ impl Feed {
             }
             self.pipeline
                 .process(u32::MAX, &self.scratch[..n], &mut |e| staged.push_back(*e));
+        }
+        // per-stream pace and silence (one clock read per pump)
+        let now = sys::now().0;
+        for e in self.staged.range(fresh..) {
+            self.watchdog.on_event(e, now);
+        }
+        if self.last_watch.elapsed() >= Duration::from_millis(100) {
+            self.last_watch = Instant::now();
+            let mut stale = Vec::new();
+            self.watchdog.check(now, &mut stale);
+            self.staged.extend(stale);
         }
         for id in self.pipeline.books_mut().take_resync_requests() {
             if let Some(info) = self.instruments.info(id) {
@@ -578,6 +619,17 @@ impl Feed {
         }
     }
 
+    /// An endless iterator over events: each `next()` waits (per the wait policy) until an
+    /// event is ready. Stop with `take`, `take_while`, or by breaking out of the loop.
+    pub fn events(&mut self) -> Events<'_> {
+        Events {
+            feed: self,
+            buf: vec![Event::default(); 1024],
+            pos: 0,
+            len: 0,
+        }
+    }
+
     /// Counters and latency percentiles.
     pub fn metrics(&self) -> Metrics {
         let mut m = Metrics::default();
@@ -640,6 +692,26 @@ impl Feed {
                 Err(_) => {}
             }
         }
+    }
+}
+
+/// See [`Feed::events`].
+pub struct Events<'a> {
+    feed: &'a mut Feed,
+    buf: Vec<Event>,
+    pos: usize,
+    len: usize,
+}
+
+impl Iterator for Events<'_> {
+    type Item = Event;
+    fn next(&mut self) -> Option<Event> {
+        while self.pos == self.len {
+            self.len = self.feed.wait(&mut self.buf, Duration::from_millis(100));
+            self.pos = 0;
+        }
+        self.pos += 1;
+        Some(self.buf[self.pos - 1])
     }
 }
 

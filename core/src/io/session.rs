@@ -70,6 +70,8 @@ pub struct SessionConfig {
     pub max_msgs_per_sec: u32,
     /// Where raw frames go when recording (`tickwire record`).
     pub recorder: Option<super::record::RecordTx>,
+    /// The venue's connect gate (attempt limit, circuit breaker), shared by its sessions.
+    pub gate: Arc<super::gate::Gate>,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -134,6 +136,8 @@ pub struct Session {
     retire_after_close: bool,
     /// The last read stopped at its budget.
     more: bool,
+    /// A `CircuitOpen` status was sent for the current wait.
+    gated: bool,
 }
 
 impl Session {
@@ -164,6 +168,7 @@ impl Session {
             stats: SessionStats::default(),
             retire_after_close: false,
             more: false,
+            gated: false,
         }
     }
 
@@ -258,10 +263,28 @@ impl Session {
     }
 
     fn connect(&mut self, registry: &Registry, out: &mut Vec<Event>) {
+        let now = Instant::now();
+        if let Err(wait) = self.cfg.gate.try_acquire(now) {
+            let at = match wait {
+                super::gate::Wait::BreakerOpen(at) | super::gate::Wait::RateLimited(at) => at,
+            };
+            if !self.gated {
+                self.gated = true;
+                out.push(self.status(
+                    StatusCode::CircuitOpen,
+                    self.conn as i64,
+                    at.saturating_duration_since(now).as_millis() as i64,
+                ));
+            }
+            self.state = State::Idle(at);
+            return;
+        }
+        self.gated = false;
         match self.try_connect(registry) {
             Ok(state) => self.state = state,
             Err((reason, msg)) => {
                 self.last_error = Some(msg);
+                self.cfg.gate.failure(Instant::now());
                 out.push(self.status(StatusCode::Disconnected, self.conn as i64, reason as i64));
                 self.schedule_reconnect();
             }
@@ -346,6 +369,7 @@ impl Session {
                 Ok((ws, _)) => {
                     self.state = self.opened(ws);
                     self.attempts = 0;
+                    self.cfg.gate.success();
                     out.push(self.status(StatusCode::Connected, self.conn as i64, 0));
                     self.read(registry, out);
                 }
@@ -353,6 +377,7 @@ impl Session {
                 Err(HandshakeError::Failure(e)) => {
                     let (reason, msg) = classify(&e);
                     self.last_error = Some(msg);
+                    self.cfg.gate.failure(Instant::now());
                     self.stats.disconnects += 1;
                     out.push(self.status(
                         StatusCode::Disconnected,
