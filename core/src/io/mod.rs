@@ -250,6 +250,7 @@ impl FeedBuilder {
         };
         let instruments = Instruments::new();
         let shutdown = Arc::new(AtomicBool::new(false));
+        let waiter = Arc::new(shard::Waiter::default());
         let last_error = Arc::new(Mutex::new(None));
 
         // plan connections: per venue (and USD-M route), streams split by the per-connection limit
@@ -321,6 +322,7 @@ impl FeedBuilder {
                 shutdown: shutdown.clone(),
                 counters: counters.clone(),
                 last_error: last_error.clone(),
+                waiter: waiter.clone(),
             };
             threads.push(
                 std::thread::Builder::new()
@@ -385,6 +387,7 @@ impl FeedBuilder {
             started: Instant::now(),
             record_thread,
             watchdog: crate::watchdog::Watchdog::new(self.watch),
+            waiter,
             last_watch: Instant::now(),
         })
     }
@@ -433,6 +436,10 @@ pub struct Metrics {
     pub rest: (u64, u64, u64),
     /// Socket read → consumer latency percentiles in ns: p50, p99, p99.9, max.
     pub latency_ns: [u64; 4],
+    /// Stage: socket read → parsed and handed to the route ring (the io shard's part), ns: p50, p99,
+    /// p99.9, max (the worst shard; refreshed every second). The route stage and consumer
+    /// hand-off account for the rest of `latency_ns`.
+    pub shard_latency_ns: [u64; 4],
     /// Seconds since start.
     pub uptime: f64,
     /// The last connection error, for people.
@@ -467,6 +474,7 @@ pub struct Feed {
     record_thread: Option<JoinHandle<std::io::Result<u64>>>,
     watchdog: crate::watchdog::Watchdog,
     last_watch: Instant,
+    waiter: Arc<shard::Waiter>,
 }
 
 impl fmt::Debug for Feed {
@@ -512,9 +520,26 @@ impl Feed {
                 WaitPolicy::Yield => std::thread::yield_now(),
                 WaitPolicy::Park if idle < 64 => std::hint::spin_loop(),
                 WaitPolicy::Park if idle < 256 => std::thread::yield_now(),
-                WaitPolicy::Park => std::thread::sleep(Duration::from_micros(50)),
+                WaitPolicy::Park => self.park(deadline),
             }
         }
+    }
+
+    /// Parks until a shard publishes (it unparks us), or 10 ms pass (REST results, timers).
+    fn park(&mut self, deadline: Instant) {
+        if let Ok(mut t) = self.waiter.thread.lock() {
+            let me = std::thread::current();
+            if t.as_ref().map(|t| t.id()) != Some(me.id()) {
+                *t = Some(me);
+            }
+        }
+        self.waiter.parked.store(true, Ordering::SeqCst);
+        // re-check after announcing: a publish between our last poll and the store is not lost
+        if self.shard_rings.iter().all(|r| r.is_empty()) && self.rest_ring.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            std::thread::park_timeout(left.min(Duration::from_millis(10)));
+        }
+        self.waiter.parked.store(false, Ordering::SeqCst);
     }
 
     fn pump(&mut self) {
@@ -641,6 +666,9 @@ impl Feed {
             m.rollovers += c.rollovers.load(Ordering::Relaxed);
             m.ring_drops += c.ring_drops.load(Ordering::Relaxed);
             m.malformed += c.malformed.load(Ordering::Relaxed);
+            for (dst, src) in m.shard_latency_ns.iter_mut().zip(&c.stage_ns) {
+                *dst = (*dst).max(src.load(Ordering::Relaxed));
+            }
         }
         m.delivered = self.delivered;
         m.pipeline = self.pipeline.stats();

@@ -38,6 +38,28 @@ pub struct ShardCounters {
     pub rollovers: AtomicU64,
     /// Malformed frames.
     pub malformed: AtomicU64,
+    /// Socket read → into the route ring, ns: p50, p99, p99.9, max (refreshed every second).
+    pub stage_ns: [AtomicU64; 4],
+}
+
+/// How a parked consumer is woken: the shard unparks it after publishing, only when it
+/// says it is parked (one atomic load per publish otherwise).
+#[derive(Debug, Default)]
+pub(crate) struct Waiter {
+    pub parked: AtomicBool,
+    pub thread: std::sync::Mutex<Option<std::thread::Thread>>,
+}
+
+impl Waiter {
+    pub fn wake(&self) {
+        if self.parked.load(Ordering::SeqCst) {
+            if let Ok(t) = self.thread.lock() {
+                if let Some(t) = t.as_ref() {
+                    t.unpark();
+                }
+            }
+        }
+    }
 }
 
 pub(crate) struct ShardSetup {
@@ -52,6 +74,7 @@ pub(crate) struct ShardSetup {
     pub shutdown: Arc<AtomicBool>,
     pub counters: Arc<ShardCounters>,
     pub last_error: Arc<std::sync::Mutex<Option<String>>>,
+    pub waiter: Arc<Waiter>,
 }
 
 struct Slot {
@@ -101,6 +124,8 @@ pub(crate) fn run(mut s: ShardSetup) {
     let mut events = Events::with_capacity(256);
     let mut out: Vec<Event> = Vec::with_capacity(1 << 14);
     let mut pending_drops = 0u64;
+    let mut stage = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2).ok();
+    let mut stage_published = Instant::now();
     let mut next_conn = slots
         .iter()
         .map(|sl| sl.session.conn)
@@ -240,6 +265,20 @@ pub(crate) fn run(mut s: ShardSetup) {
             let j = slots.len() - 1;
             slots[i].successor = Some(j);
         }
+        if let Some(h) = stage.as_mut() {
+            let now = sys::now().0;
+            for e in &out {
+                if e.ts_recv > 0 && now > e.ts_recv {
+                    let _ = h.record((now - e.ts_recv) as u64);
+                }
+            }
+            if stage_published.elapsed() >= Duration::from_secs(1) && !h.is_empty() {
+                stage_published = Instant::now();
+                for (slot, q) in s.counters.stage_ns.iter().zip([0.5, 0.99, 0.999, 1.0]) {
+                    slot.store(h.value_at_quantile(q), Ordering::Relaxed);
+                }
+            }
+        }
         publish(&mut s, &slots, &mut out, &mut pending_drops);
         if s.shutdown.load(Ordering::Acquire) {
             for slot in &mut slots {
@@ -305,6 +344,9 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
         s.ring.push_slice(out)
     };
     out.drain(..done);
+    if done > 0 {
+        s.waiter.wake();
+    }
     if out.len() > MAX_BACKLOG {
         let lost = (out.len() - MAX_BACKLOG) as u64;
         out.truncate(MAX_BACKLOG);
