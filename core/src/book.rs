@@ -465,7 +465,7 @@ impl Books {
             st.buffer = buffered;
             st.state = SyncState::Awaiting;
             self.stats.unusable_snapshots += 1;
-            let first = st.buffer[0].v[2] as i64;
+            let first = st.buffer[0].v[2];
             out.push(Event::status_event(
                 venue,
                 id,

@@ -126,11 +126,14 @@ struct CandleKey {
     v: [i64; 5],
 }
 
+/// The last few candle updates of one instrument (ring of exact keys) and the next slot.
+type RecentCandles = (usize, [Option<CandleKey>; CANDLE_MEMORY]);
+
 /// The dedupe stage.
 #[derive(Debug, Default)]
 pub struct Deduper {
     windows: HashMap<(u16, u32, Stream), SeqWindow>,
-    candles: HashMap<(u16, u32), (usize, [Option<CandleKey>; CANDLE_MEMORY])>,
+    candles: HashMap<(u16, u32), RecentCandles>,
     stats: DedupeStats,
 }
 

@@ -359,7 +359,7 @@ fn several_files_are_one_continuous_stream() {
     // after the 2024-08-08 one (different days), the book waits again rather than guessing.
     let a = fixture("binance/hftbacktest_btcusdt_20240808_first2500.tsv");
     let b = fixture("binance/hftbacktest_btcusdt_20240809_first400.tsv");
-    let one = replay(Venue::Binance, &[a.clone()]);
+    let one = replay(Venue::Binance, std::slice::from_ref(&a));
     let both = replay(Venue::Binance, &[a, b]);
     assert_eq!(
         &both.events[..one.events.len()],
@@ -378,7 +378,7 @@ fn several_files_are_one_continuous_stream() {
 #[test]
 fn replay_is_deterministic() {
     let f = fixture("binance_coinm/cryptofeed_20210722.tsv");
-    let a = replay(Venue::BinanceCoinm, &[f.clone()]);
+    let a = replay(Venue::BinanceCoinm, std::slice::from_ref(&f));
     let b = replay(Venue::BinanceCoinm, &[f]);
     assert_eq!(a.events, b.events);
     assert_eq!(a.tops, b.tops);

@@ -90,7 +90,7 @@ fn key(e: &Event) -> (u8, u32, u64, [i64; 5], i64) {
 #[test]
 fn live_path_over_openssl_tls_equals_replay() {
     let file = fixture("binance/hftbacktest_btcusdt_20240808_first2500.tsv");
-    let expected: Vec<_> = replay(Venue::Binance, &[file.clone()])
+    let expected: Vec<_> = replay(Venue::Binance, std::slice::from_ref(&file))
         .events
         .iter()
         .filter(|e| e.kind == Kind::Trade as u8 || e.kind == Kind::Quote as u8)

@@ -353,7 +353,7 @@ fn shutdown_leaves_no_thread_behind() {
 #[test]
 fn corpus_through_the_simulator_equals_replay() {
     let file = common::fixture("binance/hftbacktest_btcusdt_20240808_first2500.tsv");
-    let expected = common::replay(Venue::Binance, &[file.clone()]);
+    let expected = common::replay(Venue::Binance, std::slice::from_ref(&file));
     let key = |e: &Event| (e.kind, e.seq, e.side, e.flags, e.v, e.ts_exchange);
     let want_flow: Vec<_> = expected
         .events

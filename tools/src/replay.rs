@@ -53,8 +53,8 @@ pub fn run(args: Args) -> Result<()> {
     if args.format == Format::Table {
         writeln!(
             out,
-            "{:<13} {:<14} {:<7} {:>14} {:<5} {:>22} {:>22}  {}",
-            "venue", "symbol", "kind", "seq", "side", "price/bid", "qty/ask", "detail"
+            "{:<13} {:<14} {:<7} {:>14} {:<5} {:>22} {:>22}  detail",
+            "venue", "symbol", "kind", "seq", "side", "price/bid", "qty/ask"
         )?;
     }
     loop {

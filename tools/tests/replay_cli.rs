@@ -53,7 +53,7 @@ fn replay_prints_exact_json_lines() {
         for key in ["price", "qty", "bid_px", "bid_qty", "ask_px", "ask_qty"] {
             if let Some(s) = l[key].as_str() {
                 assert!(
-                    !s.contains('e') && !(s.contains('.') && s.ends_with('0')),
+                    !(s.contains('e') || s.contains('.') && s.ends_with('0')),
                     "{key}={s}"
                 );
             }

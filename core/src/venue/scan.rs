@@ -285,7 +285,7 @@ mod tests {
             for bad in [b'\\', 0x01, 0x1f, b'\n'] {
                 for at in 0..len {
                     let mut t = vec![b'"'];
-                    t.extend(std::iter::repeat(b'a').take(len));
+                    t.extend(std::iter::repeat_n(b'a', len));
                     t[1 + at] = bad;
                     t.push(b'"');
                     assert_eq!(
