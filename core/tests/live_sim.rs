@@ -473,3 +473,22 @@ fn stream_watchdog_iterator_and_circuit_breaker() {
     assert_eq!(failed, 3, "no attempt while the breaker is open");
     feed.shutdown();
 }
+
+/// Streams are split over connections by the per-connection limit, and connections over shards.
+#[test]
+fn streams_are_sharded_over_connections_and_shards() {
+    let sim = sim(1500);
+    let mut feed = feed(&sim, |b| b.streams_per_connection(1).shards(2));
+    // trades, bbo and book of one symbol: three streams, one per connection, on two shards
+    let mut seen = Seen::default();
+    seen.until(&mut feed, "three connections, data from all", 15, |s, f| {
+        f.metrics().connects >= 3
+            && [Kind::Trade, Kind::Quote, Kind::BookLevel]
+                .iter()
+                .all(|k| s.events.iter().any(|e| e.kind == *k as u8))
+    });
+    assert_eq!(sim.stats().ws_open, 3);
+    assert!(feed.book(Venue::Binance, "BTCUSDT").is_some());
+    feed.shutdown();
+    sim.shutdown();
+}
