@@ -541,8 +541,10 @@ int tw_event_json(const struct tw_feed *feed,
  * (only `subscriptions` is required; `rest_endpoint` defaults to `endpoint` over https;
  * without `endpoint` the venue's own servers, TLS verified against the webpki roots).
  *
- * Replay: `{"replay": {"venue": "binance", "files": ["a.tsv", ...], "capacity": 65536}}`
- * (several files are one continuous stream; every file is opened now).
+ * Replay: `{"replay": {"venue": "binance", "files": ["a.tsv", ...], "capacity": 65536,
+ *           "preload": false}}`
+ * (several files are one continuous stream; every file is opened now; `preload` parses every
+ * file inside `tw_feed_new` and holds all events in memory, so polls only copy them out).
  *
  * Errors: `TW_NULL_ARGUMENT`, `TW_INVALID_ARGUMENT` (not UTF-8), `TW_INVALID_JSON`,
  * `TW_INVALID_CONFIG`, `TW_UNKNOWN_VENUE`, `TW_INVALID_SUBSCRIPTION`, `TW_IO`,
@@ -557,7 +559,8 @@ int tw_feed_new(const char *config_json, struct tw_feed **out);
 
 /**
  * Copies up to `cap` ready events into `out` and their number into `*n_out` (0 when none is
- * ready on a live feed). Never blocks (a replay reads frames until it has events).
+ * ready on a live feed). Never blocks (a replay reads frames until `out` is full or the
+ * recordings end).
  * A replay that has delivered everything returns `TW_FINISHED` (and keeps returning it);
  * a closed feed `TW_CLOSED`. `*n_out` is written only with `TW_OK`.
  *

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::time::Duration;
 use tickwire::io::{FeedBuilder, FeedError, Subscription, WaitPolicy};
 use tickwire::record::RecordError;
-use tickwire::replay::{Replay, ReplayConfig};
+use tickwire::replay::{Replay, ReplayConfig, Step};
 use tickwire::route::Overflow;
 use tickwire::Venue;
 
@@ -41,6 +41,8 @@ struct ReplaySpec {
     venue: String,
     files: Vec<String>,
     capacity: Option<usize>,
+    #[serde(default)]
+    preload: bool,
 }
 
 const MAX_CAPACITY: usize = 1 << 24;
@@ -78,7 +80,12 @@ fn open_replay(r: &ReplaySpec) -> Result<Replay, Error> {
     if let Some(n) = r.capacity {
         config.capacity = capacity(n)?;
     }
-    Replay::open(r.files.iter().cloned(), config).map_err(record_error)
+    let mut replay = Replay::open(r.files.iter().cloned(), config).map_err(record_error)?;
+    if r.preload {
+        // parse everything now: polls then only route and copy events held in memory
+        while replay.step().map_err(record_error)? != Step::Finished {}
+    }
+    Ok(replay)
 }
 
 fn open_live(c: Config) -> Result<tickwire::io::Feed, Error> {

@@ -22,7 +22,7 @@ pub struct tw_feed {
 }
 
 enum Source {
-    Live(tickwire::io::Feed),
+    Live(Box<tickwire::io::Feed>),
     Replay {
         replay: Box<tickwire::replay::Replay>,
         finished: bool,
@@ -153,7 +153,7 @@ fn events_out<'a>(out: *mut tw_event, cap: usize) -> Result<&'a mut [Event], Err
             format!("cap {cap}: at least 1"),
         ));
     }
-    if out as usize % std::mem::align_of::<Event>() != 0 {
+    if !out.cast::<Event>().is_aligned() {
         return Err(Error::new(TW_INVALID_ARGUMENT, "out is not 8-byte aligned"));
     }
     // SAFETY: `out` is non-null, aligned, valid for `cap` events per the contract; tw_event has
@@ -180,9 +180,17 @@ impl tw_feed {
                 if *finished {
                     return Err(finished_error());
                 }
-                let n = replay.poll(out).map_err(record_error)?;
+                // fill the buffer: the core's poll returns after the first frame with events
+                let mut n = 0;
+                while n < out.len() {
+                    let k = replay.poll(&mut out[n..]).map_err(record_error)?;
+                    if k == 0 {
+                        *finished = true;
+                        break;
+                    }
+                    n += k;
+                }
                 if n == 0 {
-                    *finished = true;
                     return Err(finished_error());
                 }
                 self.delivered += n as u64;
@@ -208,8 +216,10 @@ fn finished_error() -> Error {
 /// (only `subscriptions` is required; `rest_endpoint` defaults to `endpoint` over https;
 /// without `endpoint` the venue's own servers, TLS verified against the webpki roots).
 ///
-/// Replay: `{"replay": {"venue": "binance", "files": ["a.tsv", ...], "capacity": 65536}}`
-/// (several files are one continuous stream; every file is opened now).
+/// Replay: `{"replay": {"venue": "binance", "files": ["a.tsv", ...], "capacity": 65536,
+///           "preload": false}}`
+/// (several files are one continuous stream; every file is opened now; `preload` parses every
+/// file inside `tw_feed_new` and holds all events in memory, so polls only copy them out).
 ///
 /// Errors: `TW_NULL_ARGUMENT`, `TW_INVALID_ARGUMENT` (not UTF-8), `TW_INVALID_JSON`,
 /// `TW_INVALID_CONFIG`, `TW_UNKNOWN_VENUE`, `TW_INVALID_SUBSCRIPTION`, `TW_IO`,
@@ -227,7 +237,7 @@ pub unsafe extern "C" fn tw_feed_new(config_json: *const c_char, out: *mut *mut 
             return Err(Error::new(TW_NULL_ARGUMENT, "out is NULL"));
         }
         let source = match config::open(json)? {
-            Opened::Live(f) => Source::Live(f),
+            Opened::Live(f) => Source::Live(Box::new(f)),
             Opened::Replay(r) => Source::Replay {
                 replay: Box::new(r),
                 finished: false,
@@ -245,7 +255,8 @@ pub unsafe extern "C" fn tw_feed_new(config_json: *const c_char, out: *mut *mut 
 }
 
 /// Copies up to `cap` ready events into `out` and their number into `*n_out` (0 when none is
-/// ready on a live feed). Never blocks (a replay reads frames until it has events).
+/// ready on a live feed). Never blocks (a replay reads frames until `out` is full or the
+/// recordings end).
 /// A replay that has delivered everything returns `TW_FINISHED` (and keeps returning it);
 /// a closed feed `TW_CLOSED`. `*n_out` is written only with `TW_OK`.
 ///

@@ -1,5 +1,7 @@
-/* Events per second copied out by tw_feed_poll from a replay (parse + books + dedupe + route +
- * copy, all inside the poll). Usage: bench FILE [ROUNDS] */
+/* Events per second copied out by tw_feed_poll from a replay, 65536-event buffer:
+ *   streaming: parse + books + dedupe + route + copy, all inside the polls;
+ *   preloaded: "preload": true parsed everything in tw_feed_new; polls route and copy.
+ * Usage: bench FILE [ROUNDS] */
 #include "tickwire.h"
 
 #include <stdio.h>
@@ -12,14 +14,14 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv) {
-    static tw_event evs[65536];
+static tw_event evs[65536];
+
+static int run(const char *file, int rounds, const char *preload) {
     char json[2048];
-    int rounds = argc > 2 ? atoi(argv[2]) : 20, r, rc;
+    int r, rc;
     size_t n, total = 0, calls = 0;
     double t, busy = 0;
-    if (argc < 2) return 2;
-    snprintf(json, sizeof json, "{\"replay\":{\"venue\":\"binance\",\"files\":[\"%s\"]}}", argv[1]);
+    snprintf(json, sizeof json, "{\"replay\":{\"venue\":\"binance\",\"files\":[\"%s\"],\"preload\":%s}}", file, preload);
     for (r = 0; r < rounds; r++) {
         tw_feed *f = NULL;
         if (tw_feed_new(json, &f) != TW_OK) return 1;
@@ -32,7 +34,14 @@ int main(int argc, char **argv) {
         tw_feed_free(f);
         if (rc != TW_FINISHED) return 1;
     }
-    printf("bench: %zu events in %zu polls, %.3f s: %.2f M events/s (%.1f events per poll)\n", total,
-           calls, busy, (double)total / busy / 1e6, (double)total / (double)calls);
+    printf("bench (%s): %zu events in %zu polls, %.4f s: %.2f M events/s (%.0f events per poll)\n",
+           preload[0] == 't' ? "preloaded" : "streaming", total, calls, busy, (double)total / busy / 1e6,
+           (double)total / (double)calls);
     return 0;
+}
+
+int main(int argc, char **argv) {
+    int rounds = argc > 2 ? atoi(argv[2]) : 20;
+    if (argc < 2) return 2;
+    return run(argv[1], rounds, "false") || run(argv[1], rounds, "true");
 }

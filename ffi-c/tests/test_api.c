@@ -273,6 +273,23 @@ static void test_replay(const char *fixture) {
     free(evs);
 }
 
+/* "preload": true gives the same events, full buffers, then TW_FINISHED */
+static void test_preload(const char *fixture) {
+    char json[1024];
+    tw_feed *f = NULL;
+    tw_event *evs = calloc(4096, sizeof *evs);
+    size_t n = 0, total = 0, polls = 0;
+    int rc;
+    snprintf(json, sizeof json, "{\"replay\": {\"venue\": \"binance\", \"files\": [\"%s\"], \"preload\": true, \"capacity\": 1024}}", fixture);
+    CHECK_STATUS(tw_feed_new(json, &f), TW_OK);
+    if (!f) { free(evs); return; }
+    while ((rc = tw_feed_poll(f, evs, 4096, &n)) == TW_OK) { total += n; polls++; }
+    CHECK_STATUS(rc, TW_FINISHED);
+    CHECK(total == 10244 && polls == 3);
+    tw_feed_free(f);
+    free(evs);
+}
+
 /* A live feed against a closed loopback port: starts, polls, reports, stops (no network). */
 static void test_live_unreachable(void) {
     tw_feed *f = NULL;
@@ -307,6 +324,7 @@ int main(int argc, char **argv) {
     test_last_error();
     test_new_errors(argv[1], argv[2]);
     test_replay(argv[1]);
+    test_preload(argv[1]);
     test_live_unreachable();
     printf("c-api: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
