@@ -48,3 +48,29 @@ replay-demo:
 
 clean:
 	$(CARGO) clean
+
+## ---- C library (ffi-c): `make c-test`, `make c-header`, `make install PREFIX=...` ----
+.PHONY: c-lib c-test c-header install
+C_TARGET_DIR = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+PREFIX ?= /usr/local
+TW_VERSION = $(shell sed -n 's/^\#define TW_VERSION "\(.*\)"/\1/p' ffi-c/include/tickwire.h)
+
+## c-lib: libtickwire.a and libtickwire.so (release)
+c-lib:
+	CARGO_TARGET_DIR=$(C_TARGET_DIR) $(CARGO) build --release -p tickwire-c
+
+## c-test: header checks, C tests under ASan and valgrind, replay diff, bot vs simulator, install; ends "c: N passed, M failed"
+c-test:
+	CARGO_TARGET_DIR=$(C_TARGET_DIR) bash ffi-c/tests/run.sh
+
+## c-header: regenerate the committed ffi-c/include/tickwire.h (cbindgen)
+c-header:
+	CARGO_TARGET_DIR=$(C_TARGET_DIR) TICKWIRE_BLESS_HEADER=1 $(CARGO) test --release -p tickwire-c --lib header_is_current
+
+## install: libraries, header and tickwire.pc under $(PREFIX) (honours DESTDIR)
+install: c-lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(C_TARGET_DIR)/release/libtickwire.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(C_TARGET_DIR)/release/libtickwire.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 ffi-c/include/tickwire.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(TW_VERSION)|' ffi-c/tickwire.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tickwire.pc
