@@ -8,14 +8,16 @@ export CARGO_TERM_COLOR ?= never
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
 	@mkdir -p target
-	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
+	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
 	status=$$?; \
-	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
+	awk '/^test result:/ { p += $$4; f += $$6 } /^c: [0-9]+ passed/ { p += $$2; f += $$4 } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
 	exit $$status
 
 prerequisites:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first"; exit 1; }
-	@command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
+	@missing=""; for t in python3 gcc g++ valgrind pkg-config; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq \
+	  $$(echo "$$missing" | sed 's/python3/python3 python3-pip python3-venv/; s/g++/g++/') >/dev/null; fi
 	@python3 -c "import websockets" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check websockets
 
 ## test-loom: loom models of the SPSC ring (own target dir: --cfg loom rebuilds the crate)
