@@ -135,12 +135,14 @@ impl Replay {
         })
     }
 
-    /// Copies up to `out.len()` events; `Ok(0)` means the replay is finished.
+    /// Fills `out` with the next events (fewer only at the end); `Ok(0)` means the replay is
+    /// finished.
     pub fn poll(&mut self, out: &mut [Event]) -> Result<usize, RecordError> {
+        let mut n = 0;
         loop {
             self.feed_router();
-            let n = self.consumer.pop_into(out);
-            if n > 0 {
+            n += self.consumer.pop_into(&mut out[n..]);
+            if n == out.len() {
                 return Ok(n);
             }
             if !self.staged.is_empty() {
@@ -148,7 +150,8 @@ impl Replay {
             }
             if self.step()? == Step::Finished {
                 self.feed_router();
-                return Ok(self.consumer.pop_into(out));
+                n += self.consumer.pop_into(&mut out[n..]);
+                return Ok(n);
             }
         }
     }
