@@ -40,6 +40,7 @@ pub struct Source {
     state: Mutex<State>,
     instruments: Arc<Instruments>,
     live: bool,
+    paced: bool,
     description: String,
 }
 
@@ -127,6 +128,7 @@ impl Source {
                 finished: false,
             }),
             live: true,
+            paced: false,
             description: subscriptions.join(" "),
         })
     }
@@ -156,6 +158,7 @@ impl Source {
                 finished: false,
             }),
             live: false,
+            paced: speed.is_some(),
             description: format!("{} {}", v.name(), paths.join(" ")),
         })
     }
@@ -232,14 +235,23 @@ impl Source {
                 match st.engine.as_mut() {
                     None => Ok(Outcome::Closed),
                     Some(Engine::Live(feed)) => Ok(Outcome::Events(feed.wait(slots, chunk))),
-                    Some(Engine::Replay(r)) => match r.poll(slots) {
-                        Ok(0) => {
+                    Some(Engine::Replay(r)) => {
+                        // fill the batch (a paced replay returns what is due instead)
+                        let mut filled = 0;
+                        while filled < slots.len() {
+                            let n = r.poll(&mut slots[filled..])?;
+                            filled += n;
+                            if n == 0 || self.paced {
+                                break;
+                            }
+                        }
+                        if filled == 0 {
                             st.finished = true;
                             Ok(Outcome::Finished)
+                        } else {
+                            Ok(Outcome::Events(filled))
                         }
-                        Ok(n) => Ok(Outcome::Events(n)),
-                        Err(e) => Err(e),
-                    },
+                    }
                 }
             });
             zeroed = true;
