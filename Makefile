@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
+.PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
 
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
@@ -48,3 +48,25 @@ replay-demo:
 
 clean:
 	$(CARGO) clean
+
+## py-test: build the Python wheel, install it in a fresh venv, run the example and pytest against
+## the installed package (pytest's summary line ends the output)
+PY_TARGET := $(or $(CARGO_TARGET_DIR),target)
+PY_VENV := $(PY_TARGET)/pyvenv
+PY_WHEELS := $(PY_TARGET)/py-wheels
+PY_RUN := $(PY_TARGET)/py-run
+py-test:
+	python3 -m venv --clear $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q maturin numpy pandas pytest mypy matplotlib pyarrow
+	$(CARGO) build --release --bin tickwire
+	rm -rf $(PY_WHEELS) && $(PY_VENV)/bin/maturin build --release --quiet -o $(PY_WHEELS)
+	$(PY_VENV)/bin/python -m pip install -q $(PY_WHEELS)/tickwire-*.whl
+	mkdir -p $(PY_RUN)
+	cd $(PY_RUN) && $(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/quickstart.py > quickstart.log && tail -1 quickstart.log
+	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
+		$(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/ffi-python/tests
+
+## py-bench: events/s into numpy batches and as Python objects (brief)
+py-bench:
+	@test -x $(PY_VENV)/bin/python || $(MAKE) --no-print-directory py-test
+	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) $(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/bench.py

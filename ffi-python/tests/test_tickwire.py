@@ -65,7 +65,8 @@ def test_exact_values_equal_cli_json():
     want_bk = [(decimal.Decimal(x["price"]), decimal.Decimal(x["qty"])) for x in lines if x["kind"] == "book" and "price" in x]
     assert book_exact == want_bk
     # string form is canonical too
-    assert [str(d) for d in trades_exact[:50]] == [x["price"] for x in lines if x["kind"] == "trade"][:50]
+    assert [str(d) for d in trades_exact] == [x["price"] for x in lines if x["kind"] == "trade"]
+    assert [(str(p), str(q)) for p, q in book_exact] == [(x["price"], x["qty"]) for x in lines if x["kind"] == "book" and "price" in x]
 
 
 def test_numpy_and_pandas_conversions():
@@ -229,7 +230,7 @@ def test_ctrl_c_interrupts_a_wait():
         "f=sim.feed('binance:BTCUSDT:candles')\n"
         "threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
         "t=time.monotonic()\n"
-        "try:\n    f.poll(timeout=30)\nexcept KeyboardInterrupt:\n    print('interrupted', round(time.monotonic()-t,1))\n"
+        "try:\n    while True: f.poll(timeout=30)\nexcept KeyboardInterrupt:\n    print('interrupted', round(time.monotonic()-t,1))\n"
         "f.close(); sim.stop()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
@@ -243,7 +244,7 @@ def test_ctrl_c_interrupts_a_wait():
         (lambda: tickwire.Feed(["nasdaq:AAPL:trades"]), tickwire.ConfigError, "unknown venue"),
         (lambda: tickwire.Feed(["binance:BTC/USDT:trades"]), tickwire.ConfigError, "bad symbol"),
         (lambda: tickwire.Feed(["binance"]), tickwire.ConfigError, "expected venue:SYMBOL"),
-        (lambda: tickwire.Feed(["binance:BTCUSDT:quotes"]), tickwire.ConfigError, "unknown channel"),
+        (lambda: tickwire.Feed(["binance:BTCUSDT:nonsense"]), tickwire.ConfigError, "unknown channel"),
         (lambda: tickwire.Feed([]), tickwire.ConfigError, "no subscription"),
         (lambda: tickwire.Feed("binance:BTCUSDT", overflow="explode"), tickwire.ConfigError, "overflow"),
         (lambda: tickwire.Feed("binance:BTCUSDT", shards=0), tickwire.ConfigError, "shards"),

@@ -93,9 +93,21 @@ def _codes(raw: np.ndarray, names: Dict[int, str], cats: List[str]) -> np.ndarra
     return lut[np.where((r >= 0) & (r <= max(names)), r, len(lut) - 1)]
 
 
+_CTX = decimal.Context(prec=40)
+_ONE = decimal.Decimal(1)
+
+
+def exact(mantissa: int, exp: int) -> decimal.Decimal:
+    """`mantissa × 10^exp` as a `decimal.Decimal` in canonical form (no exponent, no trailing
+    zeros): `str()` of it is the text the JSON lines print."""
+    d = decimal.Decimal(mantissa).scaleb(exp, _CTX).normalize(_CTX)
+    if d.as_tuple().exponent > 0:  # type: ignore[operator]
+        d = d.quantize(_ONE, context=_CTX)
+    return d
+
+
 def _exact(m: np.ndarray, e: np.ndarray) -> List[decimal.Decimal]:
-    ctx = decimal.Context(prec=40)
-    return [decimal.Decimal(int(a)).scaleb(int(b), ctx) for a, b in zip(m.tolist(), e.tolist())]
+    return [exact(a, b) for a, b in zip(m.tolist(), e.tolist())]
 
 
 class Batch:

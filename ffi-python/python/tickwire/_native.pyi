@@ -1,6 +1,25 @@
 """Type stubs of the compiled module `tickwire._native` (private: use the `tickwire` package)."""
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union, final
+
+__all__ = [
+    "__version__",
+    "EVENT_SIZE",
+    "EVENT_ALIGN",
+    "EVENT_FIELDS",
+    "VENUES",
+    "KINDS",
+    "STATUS_CODES",
+    "FLAGS",
+    "TickwireError",
+    "ConfigError",
+    "RecordingError",
+    "ClosedError",
+    "TlsError",
+    "Source",
+    "Simulator",
+    "decimal_text",
+]
 
 __version__: str
 EVENT_SIZE: int
@@ -19,6 +38,7 @@ class TlsError(TickwireError): ...
 
 def decimal_text(mantissa: int, exp: int) -> str: ...
 
+@final
 class Source:
     @staticmethod
     def open_feed(
@@ -49,6 +69,7 @@ class Source:
     def metrics(self) -> Dict[str, Any]: ...
     def json_lines(self, data: Union[bytes, bytearray]) -> List[str]: ...
 
+@final
 class Simulator:
     def __new__(
         cls,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import decimal
 import html
 import os
 from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._batch import Batch, InstrumentTable
+from ._batch import Batch, InstrumentTable, exact as _exact_decimal
 
 PathLike = Union[str, "os.PathLike[str]"]
 Level = Tuple[Any, Any]
@@ -42,7 +41,7 @@ class Book:
         bids, asks, pe, qe = got
 
         def conv(m: int, e: int) -> Any:
-            d = decimal.Decimal(m).scaleb(e, decimal.Context(prec=40))
+            d = _exact_decimal(m, e)
             return d if exact else float(d)
 
         return BookTop(
