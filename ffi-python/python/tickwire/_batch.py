@@ -73,15 +73,19 @@ class InstrumentTable:
         return self._source.json_lines(data)
 
 
+_POW10 = np.array([10.0**k for k in range(0, 23)])
+
+
 def _scaled(m: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """`m × 10^e` as float64, correctly rounded where `|m| <= 2^53` (one exact IEEE operation)."""
-    m = m.astype(np.float64)
+    """`m × 10^e` as float64, correctly rounded where `|m| <= 2^53` and `|e| <= 22` (one exact
+    IEEE operation, as in the core's `Decimal::to_f64`)."""
+    mf = m.astype(np.float64)
     e = e.astype(np.int64)
-    out = np.empty_like(m)
-    neg = e < 0
-    out[neg] = m[neg] / np.power(10.0, -e[neg])
-    out[~neg] = m[~neg] * np.power(10.0, e[~neg])
-    return out
+    if len(e) and (e == e[0]).all():  # the common case: one instrument's exponent
+        k = int(e[0])
+        return mf / 10.0 ** (-k) if k < 0 else mf * 10.0**k
+    p = _POW10[np.minimum(np.abs(e), 22)]
+    return np.where(e < 0, mf / p, mf * p)
 
 
 def _codes(raw: np.ndarray, names: Dict[int, str], cats: List[str]) -> np.ndarray:
@@ -161,8 +165,12 @@ class Batch:
 
     def __iter__(self) -> Iterator[Event]:
         """One `Event` tuple per event (slow path: prefer the array conversions)."""
-        for row in self._array.tolist():
-            yield Event(*row[:11], tuple(row[11]))  # type: ignore[arg-type]
+        a = self._array
+        cols = [a[n].tolist() for n in Event._fields[:-1]]
+        cols.append(list(map(tuple, a["v"].tolist())))
+        new = tuple.__new__
+        for row in zip(*cols):
+            yield new(Event, row)  # type: ignore[type-var]
 
     def events(self) -> List[Event]:
         """Every event as an `Event` tuple."""
