@@ -3,14 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
+.PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
 
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
 	@mkdir -p target
-	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
+	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory py-test && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
 	status=$$?; \
-	awk '/^test result:/ { p += $$4; f += $$6 } /^c: [0-9]+ passed/ { p += $$2; f += $$4 } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
+	awk '/^test result:/ { p += $$4; f += $$6 } /^c: [0-9]+ passed/ { p += $$2; f += $$4 } /[0-9]+ passed in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
 	exit $$status
 
 prerequisites:
@@ -76,3 +76,25 @@ install: c-lib
 	install -m 755 $(C_TARGET_DIR)/release/libtickwire.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 ffi-c/include/tickwire.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(TW_VERSION)|' ffi-c/tickwire.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tickwire.pc
+
+## py-test: build the Python wheel, install it in a fresh venv, run the example and pytest against
+## the installed package (pytest's summary line ends the output)
+PY_TARGET := $(or $(CARGO_TARGET_DIR),target)
+PY_VENV := $(PY_TARGET)/pyvenv
+PY_WHEELS := $(PY_TARGET)/py-wheels
+PY_RUN := $(PY_TARGET)/py-run
+py-test:
+	python3 -m venv --clear $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q maturin numpy pandas pytest mypy matplotlib pyarrow
+	$(CARGO) build --release --bin tickwire
+	rm -rf $(PY_WHEELS) && $(PY_VENV)/bin/maturin build --release --quiet -o $(PY_WHEELS)
+	$(PY_VENV)/bin/python -m pip install -q $(PY_WHEELS)/tickwire-*.whl
+	mkdir -p $(PY_RUN)
+	cd $(PY_RUN) && $(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/quickstart.py > quickstart.log && tail -1 quickstart.log
+	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
+		$(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/ffi-python/tests
+
+## py-bench: events/s into numpy batches and as Python objects (brief)
+py-bench:
+	@test -x $(PY_VENV)/bin/python || $(MAKE) --no-print-directory py-test
+	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) $(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/bench.py
