@@ -94,7 +94,14 @@ py-test:
 	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
 		$(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/ffi-python/tests
 
-## py-bench: events/s into numpy batches and as Python objects (brief)
+## py-bench: events/s into numpy batches and as Python objects (brief), then the peer table:
+## cryptofeed's Binance handler vs tickwire on the same frames (cryptofeed in its own venv)
+CF_VENV := $(PY_TARGET)/cfvenv
 py-bench:
 	@test -x $(PY_VENV)/bin/python || $(MAKE) --no-print-directory py-test
-	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) $(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/bench.py
+	@test -x $(CF_VENV)/bin/python || { python3 -m venv $(CF_VENV) && \
+		$(CF_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bench/peers/requirements-cryptofeed.txt; } \
+		|| echo "cryptofeed venv could not be created: the peer table will be skipped"
+	mkdir -p $(PY_RUN)
+	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) CF_PYTHON=$(abspath $(CF_VENV))/bin/python \
+		$(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/bench.py
