@@ -213,13 +213,19 @@ def test_wait_releases_gil():
             counter[0] += 1
 
     th = threading.Thread(target=spin)
-    with tickwire.Simulator(rate=10) as sim, sim.feed("binance:BTCUSDT:candles") as feed:
+    # a stream the simulator never produces: the poll really waits its whole timeout (with data
+    # flowing it could return within microseconds, before another thread is scheduled at all)
+    with tickwire.Simulator(rate=10) as sim, sim.feed("binance:XRPUSDT:trades") as feed:
         th.start()
-        feed.poll(timeout=0.5)
+        feed.poll(timeout=0.2)
         before = counter[0]
-        feed.poll(timeout=0.5)
+        t0 = time.monotonic()
+        batch = feed.poll(timeout=0.5)
+        waited = time.monotonic() - t0
         stop.set()
         th.join()
+    assert batch is not None and len(batch.trades()) == 0
+    assert waited >= 0.4, waited
     assert counter[0] - before > 1000
 
 
