@@ -492,3 +492,26 @@ fn streams_are_sharded_over_connections_and_shards() {
     feed.shutdown();
     sim.shutdown();
 }
+
+/// Given only the WebSocket endpoint, REST goes to the same host (the snapshot comes from the
+/// simulator and the book syncs), never to the real venue.
+#[test]
+fn rest_defaults_to_the_endpoint_host() {
+    let sim = sim(1500);
+    let mut feed = FeedBuilder::new()
+        .endpoint(sim.ws_url())
+        .ca_pem(sim.ca_pem().as_bytes().to_vec())
+        .subscribe(Subscription::parse("binance:BTCUSDT:book").unwrap())
+        .start()
+        .expect("feed");
+    let mut seen = Seen::default();
+    seen.until(
+        &mut feed,
+        "book synced from the simulator's REST",
+        15,
+        |_, f| live(f),
+    );
+    assert!(sim.stats().rest_requests >= 1);
+    feed.shutdown();
+    sim.shutdown();
+}

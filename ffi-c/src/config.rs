@@ -110,12 +110,8 @@ fn open_live(c: Config) -> Result<tickwire::io::Feed, Error> {
     }
     if let Some(e) = &c.endpoint {
         b = b.endpoint(e.clone());
-        let rest = c.rest_endpoint.clone().unwrap_or_else(|| {
-            e.replacen("wss://", "https://", 1)
-                .replacen("ws://", "http://", 1)
-        });
-        b = b.rest_endpoint(rest);
-    } else if let Some(r) = &c.rest_endpoint {
+    }
+    if let Some(r) = &c.rest_endpoint {
         b = b.rest_endpoint(r.clone());
     }
     match (&c.ca_file, &c.ca_pem) {

@@ -48,12 +48,8 @@ impl Connect {
         }
         if let Some(e) = &self.endpoint {
             b = b.endpoint(e.clone());
-            let rest = self.rest_endpoint.clone().unwrap_or_else(|| {
-                e.replacen("wss://", "https://", 1)
-                    .replacen("ws://", "http://", 1)
-            });
-            b = b.rest_endpoint(rest);
-        } else if let Some(r) = &self.rest_endpoint {
+        }
+        if let Some(r) = &self.rest_endpoint {
             b = b.rest_endpoint(r.clone());
         }
         if let Some(ca) = &self.ca {

@@ -154,6 +154,8 @@ impl FeedBuilder {
         self
     }
     /// WebSocket base URL replacing the venue's (e.g. a local simulator's `wss://127.0.0.1:PORT`).
+    /// Unless [`FeedBuilder::rest_endpoint`] says otherwise, REST goes to the same host
+    /// (`wss://` → `https://`, `ws://` → `http://`): never to the real venue behind a simulator.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into().trim_end_matches('/').to_string());
         self
@@ -337,8 +339,8 @@ impl FeedBuilder {
         let (rest_tx, rest_rx) = mpsc::channel();
         let rest_counters = Arc::new(RestCounters::default());
         let mut base = HashMap::new();
-        for v in Venue::ALL {
-            if let Some(b) = &self.rest_endpoint {
+        if let Some(b) = self.rest_base() {
+            for v in Venue::ALL {
                 base.insert(*v, b.clone());
             }
         }
@@ -389,6 +391,16 @@ impl FeedBuilder {
             watchdog: crate::watchdog::Watchdog::new(self.watch),
             waiter,
             last_watch: Instant::now(),
+        })
+    }
+
+    /// The REST base replacing the venue's: the explicit one, else derived from the endpoint.
+    fn rest_base(&self) -> Option<String> {
+        self.rest_endpoint.clone().or_else(|| {
+            self.endpoint.as_ref().map(|e| {
+                e.replacen("wss://", "https://", 1)
+                    .replacen("ws://", "http://", 1)
+            })
         })
     }
 
