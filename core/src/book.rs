@@ -10,7 +10,10 @@
 //! Allocation: a book's level vectors and its pre-snapshot buffer grow only while syncing or
 //! when the book gets deeper than ever before; steady-state diffs allocate nothing.
 
-use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
+use crate::event::{
+    book_text_parts, flags, Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue,
+};
+use std::fmt::Write as _;
 
 /// How a venue's diff stream chains onto a snapshot and onto itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,14 +24,33 @@ pub enum SyncRule {
     /// Binance futures: drop `u < id`; the first applied diff has `U <= id <= u`; then
     /// `pu == prev.u`.
     BinanceFutures,
+    /// A `prev`/`seq` chain where the venue sends one (OKX `prevSeqId`/`seqId`, parsers put
+    /// `prevSeqId` in both `U` and `pu`): the first diff after a snapshot at `id` has
+    /// `prev == id`, then `prev == last seq`; a message whose `seq` is below the book's is stale.
+    /// Messages without a sequence (`seq == 0`, `pu == -1`: OKX before 2023) apply in arrival
+    /// order, checked by the checksum alone.
+    Chained,
+    /// No sequence at all: the venue sends a snapshot on the WebSocket and diffs apply in
+    /// arrival order (Kraken, Coinbase `level2`, Bitget v1). Integrity comes from the checksum
+    /// where the venue sends one, and from the connection (a reconnect resubscribes). Diffs
+    /// buffered before a snapshot are older than it and are discarded.
+    Unsequenced,
 }
 
 impl SyncRule {
     /// The rule of a venue's diff-depth stream.
     pub fn for_venue(venue: Venue) -> SyncRule {
         match venue {
-            Venue::Binance => SyncRule::BinanceSpot,
+            // Bybit: `U = u`, every delta is `prev.u + 1`; Gate.io: Binance spot's rule exactly
+            Venue::Binance
+            | Venue::BybitSpot
+            | Venue::BybitLinear
+            | Venue::BybitInverse
+            | Venue::Gateio
+            | Venue::GateioFutures => SyncRule::BinanceSpot,
             Venue::BinanceUsdm | Venue::BinanceCoinm => SyncRule::BinanceFutures,
+            Venue::Okx | Venue::Bitget | Venue::BitgetFutures => SyncRule::Chained,
+            Venue::Coinbase | Venue::Kraken | Venue::Hyperliquid => SyncRule::Unsequenced,
         }
     }
 
@@ -37,6 +59,17 @@ impl SyncRule {
         match self {
             SyncRule::BinanceSpot => last <= id,
             SyncRule::BinanceFutures => last < id,
+            SyncRule::Chained => last != 0 && last < id,
+            SyncRule::Unsequenced => false,
+        }
+    }
+
+    /// Whether a diff ending at `last` repeats what a live, bridged book at `id` already has.
+    fn is_duplicate(self, last: u64, id: u64) -> bool {
+        match self {
+            SyncRule::BinanceSpot | SyncRule::BinanceFutures => last <= id,
+            SyncRule::Chained => last != 0 && last < id,
+            SyncRule::Unsequenced => false,
         }
     }
 
@@ -45,6 +78,8 @@ impl SyncRule {
         match self {
             SyncRule::BinanceSpot => first <= id.saturating_add(1) && id.saturating_add(1) <= last,
             SyncRule::BinanceFutures => first <= id && id <= last,
+            SyncRule::Chained => (first == 0 && last == 0) || first == id,
+            SyncRule::Unsequenced => true,
         }
     }
 
@@ -53,8 +88,117 @@ impl SyncRule {
         match self {
             SyncRule::BinanceSpot => first <= id.saturating_add(1),
             SyncRule::BinanceFutures => prev >= 0 && prev as u64 == id,
+            SyncRule::Chained => prev < 0 || prev as u64 == id,
+            SyncRule::Unsequenced => true,
         }
     }
+
+    /// Whether diffs buffered before a snapshot may be replayed onto it.
+    fn replays_buffer(self) -> bool {
+        !matches!(self, SyncRule::Unsequenced)
+    }
+}
+
+/// How a venue's book checksum is computed (verified whenever a message carries one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChecksumRule {
+    /// The venue sends none.
+    None,
+    /// OKX and Bitget: CRC32 of `bid1px:bid1sz:ask1px:ask1sz:…` over the top 25 levels per
+    /// side (interleaved while both sides have levels), prices and sizes as the venue wrote
+    /// them; sent as a signed `i32` (compared as its `u32` bits). 0 means "no checksum".
+    InterleavedTop25,
+    /// Kraken: CRC32 of the top 10 asks (best first) then the top 10 bids, each level as
+    /// price then volume with the decimal point removed and leading zeros stripped.
+    KrakenTop10,
+}
+
+impl ChecksumRule {
+    /// The checksum rule of a venue's book.
+    pub fn for_venue(venue: Venue) -> ChecksumRule {
+        match venue {
+            Venue::Okx | Venue::Bitget | Venue::BitgetFutures => ChecksumRule::InterleavedTop25,
+            Venue::Kraken => ChecksumRule::KrakenTop10,
+            _ => ChecksumRule::None,
+        }
+    }
+
+    /// The checksum of `book` under this rule (`buf` is scratch space, reused).
+    pub fn compute(self, book: &L2Book, buf: &mut String) -> Option<u32> {
+        buf.clear();
+        let (pe, qe) = (book.px_exp, book.qty_exp);
+        match self {
+            ChecksumRule::None => return None,
+            ChecksumRule::InterleavedTop25 => {
+                let mut bids = book.bids_with_text().take(25);
+                let mut asks = book.asks_with_text().take(25);
+                loop {
+                    let (b, a) = (bids.next(), asks.next());
+                    if b.is_none() && a.is_none() {
+                        break;
+                    }
+                    for (l, t) in [b, a].into_iter().flatten() {
+                        if !buf.is_empty() {
+                            buf.push(':');
+                        }
+                        write_fixed(buf, l.px, pe, t as u8);
+                        buf.push(':');
+                        write_fixed(buf, l.qty, qe, (t >> 8) as u8);
+                    }
+                }
+            }
+            ChecksumRule::KrakenTop10 => {
+                for (l, t) in book
+                    .asks_with_text()
+                    .take(10)
+                    .chain(book.bids_with_text().take(10))
+                {
+                    write_digits(buf, l.px, pe, t as u8);
+                    write_digits(buf, l.qty, qe, (t >> 8) as u8);
+                }
+            }
+        }
+        Some(crc32fast::hash(buf.as_bytes()))
+    }
+}
+
+/// `m × 10^exp` written with exactly `digits` fraction digits (the venue's text form). When the
+/// value has more precision than `digits` (cannot happen for text the venue wrote), all of it
+/// is written.
+fn write_fixed(buf: &mut String, m: i64, exp: i8, digits: u8) {
+    let scale = -i32::from(exp); // fraction digits of the mantissa
+    let want = i32::from(digits);
+    let (mut m, mut scale) = (i128::from(m), scale);
+    while scale < want {
+        m *= 10;
+        scale += 1;
+    }
+    while scale > want && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if m < 0 {
+        buf.push('-');
+        m = -m;
+    }
+    if scale <= 0 {
+        let _ = write!(buf, "{}", m * 10i128.pow((-scale) as u32));
+        return;
+    }
+    let p = 10i128.pow(scale as u32);
+    let _ = write!(buf, "{}.{:0width$}", m / p, m % p, width = scale as usize);
+}
+
+/// `m × 10^exp` at `digits` fraction digits, as an integer without leading zeros (Kraken).
+fn write_digits(buf: &mut String, m: i64, exp: i8, digits: u8) {
+    let shift = i32::from(digits) + i32::from(exp);
+    let mut v = i128::from(m);
+    if shift >= 0 {
+        v *= 10i128.pow(shift as u32);
+    } else {
+        v /= 10i128.pow((-shift) as u32);
+    }
+    let _ = write!(buf, "{v}");
 }
 
 /// One price level: mantissas at the instrument's exponents.
@@ -80,17 +224,29 @@ pub struct L2Book {
     pub qty_exp: i8,
     /// Sequence (update id) of the last applied update.
     pub seq: u64,
+    /// The venue's text form of each level (see [`crate::event::book_text`]), parallel to
+    /// `bids`/`asks`, kept only for books whose venue sends checksums.
+    bid_text: Vec<u16>,
+    ask_text: Vec<u16>,
+    keep_text: bool,
 }
 
 impl L2Book {
     /// Sets a level to `qty` (0 deletes; deleting an unknown level is a no-op).
     #[inline]
     pub fn set(&mut self, side: Side, px: i64, qty: i64) {
-        let (levels, asc) = match side {
-            Side::Buy => (&mut self.bids, true),
-            Side::Sell => (&mut self.asks, false),
+        self.set_with_text(side, px, qty, 0);
+    }
+
+    /// Sets a level and remembers how the venue wrote it (for checksums).
+    #[inline]
+    pub fn set_with_text(&mut self, side: Side, px: i64, qty: i64, text: u16) {
+        let (levels, texts, asc) = match side {
+            Side::Buy => (&mut self.bids, &mut self.bid_text, true),
+            Side::Sell => (&mut self.asks, &mut self.ask_text, false),
             Side::None => return,
         };
+        let keep = self.keep_text;
         // Fast check at the top, where most updates land.
         let pos = match levels.last() {
             Some(top) if top.px == px => Ok(levels.len() - 1),
@@ -100,11 +256,60 @@ impl L2Book {
         match (pos, qty) {
             (Ok(i), 0) => {
                 levels.remove(i);
+                if keep {
+                    texts.remove(i);
+                }
             }
-            (Ok(i), q) => levels[i].qty = q,
+            (Ok(i), q) => {
+                levels[i].qty = q;
+                if keep {
+                    texts[i] = text;
+                }
+            }
             (Err(_), 0) => {}
-            (Err(i), q) => levels.insert(i, Level { px, qty: q }),
+            (Err(i), q) => {
+                levels.insert(i, Level { px, qty: q });
+                if keep {
+                    texts.insert(i, text);
+                }
+            }
         }
+    }
+
+    /// Keeps only the `depth` best levels per side.
+    pub fn truncate(&mut self, depth: usize) {
+        for (levels, texts) in [
+            (&mut self.bids, &mut self.bid_text),
+            (&mut self.asks, &mut self.ask_text),
+        ] {
+            if levels.len() > depth {
+                let cut = levels.len() - depth;
+                levels.drain(..cut);
+                if self.keep_text {
+                    texts.drain(..cut);
+                }
+            }
+        }
+    }
+
+    /// Bids, best first, with the venue's text form of each (0 when not kept).
+    fn bids_with_text(&self) -> impl Iterator<Item = (Level, u16)> + '_ {
+        let t = &self.bid_text;
+        self.bids
+            .iter()
+            .enumerate()
+            .rev()
+            .map(move |(i, l)| (*l, t.get(i).copied().unwrap_or(0)))
+    }
+
+    /// Asks, best first, with the venue's text form of each.
+    fn asks_with_text(&self) -> impl Iterator<Item = (Level, u16)> + '_ {
+        let t = &self.ask_text;
+        self.asks
+            .iter()
+            .enumerate()
+            .rev()
+            .map(move |(i, l)| (*l, t.get(i).copied().unwrap_or(0)))
     }
 
     /// Best bid.
@@ -142,6 +347,8 @@ impl L2Book {
     pub fn clear(&mut self) {
         self.bids.clear();
         self.asks.clear();
+        self.bid_text.clear();
+        self.ask_text.clear();
     }
 }
 
@@ -183,6 +390,10 @@ pub struct BookStats {
     pub crossed: u64,
     /// Snapshots that could not be matched to a book, or were too old.
     pub unusable_snapshots: u64,
+    /// Checksums the venue sent that the book was checked against.
+    pub checksums_ok: u64,
+    /// Checksums the book disagreed with (each resyncs that instrument).
+    pub checksum_mismatches: u64,
 }
 
 /// Settings of the book stage.
@@ -216,6 +427,9 @@ enum SyncState {
 struct BookState {
     venue: Venue,
     rule: SyncRule,
+    checksum: ChecksumRule,
+    /// Levels per side the venue maintains (0 = unlimited): the book is truncated to it.
+    depth: usize,
     book: L2Book,
     state: SyncState,
     buffer: Vec<Event>,
@@ -234,6 +448,7 @@ pub struct Books {
     tops: Vec<Top>,
     stats: BookStats,
     clock: u64,
+    text: String,
 }
 
 impl Books {
@@ -328,9 +543,12 @@ impl Books {
         books[i].get_or_insert_with(|| BookState {
             venue,
             rule: SyncRule::for_venue(venue),
+            checksum: ChecksumRule::for_venue(venue),
+            depth: 0,
             book: L2Book {
                 px_exp,
                 qty_exp,
+                keep_text: ChecksumRule::for_venue(venue) != ChecksumRule::None,
                 ..L2Book::default()
             },
             state: SyncState::Awaiting,
@@ -418,11 +636,41 @@ impl Books {
                     return;
                 }
             }
-            st.book.set(ev.side(), ev.v[0], ev.v[1]);
+            st.book
+                .set_with_text(ev.side(), ev.v[0], ev.v[1], ev.v[4] as u16);
             out.push(ev);
         }
         let snap_id = head.seq;
         st.book.seq = snap_id;
+        if !top_n {
+            st.depth = usize::try_from(head.v[3]).unwrap_or(0);
+            if st.depth > 0 {
+                st.book.truncate(st.depth);
+            }
+        }
+        if let Some(theirs) = claimed_checksum(batch) {
+            let rule = st.checksum;
+            if let Some(ours) = rule.compute(&st.book, &mut self.text) {
+                if ours != theirs {
+                    self.stats.checksum_mismatches += 1;
+                    out.truncate(start);
+                    self.break_book(
+                        id,
+                        ts,
+                        StatusCode::ChecksumMismatch,
+                        (0, ours as i64, theirs as i64),
+                        snap_id,
+                        snap_id,
+                        out,
+                    );
+                    return;
+                }
+                self.stats.checksums_ok += 1;
+            }
+        }
+        let st = self.books[id.0 as usize]
+            .as_mut()
+            .expect("book state exists");
         if top_n {
             st.state = SyncState::Live { bridged: true };
             st.ever_live = true;
@@ -430,8 +678,12 @@ impl Books {
             self.record_top(id);
             return;
         }
-        // Replay buffered diffs onto the snapshot.
-        let buffered = std::mem::take(&mut st.buffer);
+        // Replay buffered diffs onto the snapshot (venues whose diffs carry no sequence cannot
+        // tell which buffered diffs the snapshot covers: all of them are older than it).
+        let mut buffered = std::mem::take(&mut st.buffer);
+        if !st.rule.replays_buffer() {
+            buffered.clear();
+        }
         let rule = st.rule;
         let mut bridged = false;
         let mut i = 0;
@@ -549,7 +801,9 @@ impl Books {
             }
             SyncState::Live { bridged } => {
                 let last = st.book.seq;
-                if st.rule.is_stale(final_id, last) || (bridged && final_id <= last) {
+                if st.rule.is_stale(final_id, last)
+                    || (bridged && st.rule.is_duplicate(final_id, last))
+                {
                     self.stats.stale += 1;
                     return;
                 }
@@ -560,40 +814,21 @@ impl Books {
                 };
                 if !ok {
                     self.stats.gaps += 1;
-                    let (count, from, to) = match st.rule {
+                    let detail = match st.rule {
                         SyncRule::BinanceSpot => (
                             first.saturating_sub(last + 1) as i64,
                             (last + 1) as i64,
                             first as i64 - 1,
                         ),
-                        SyncRule::BinanceFutures => (0, last as i64, prev),
+                        _ => (0, last as i64, prev),
                     };
-                    out.push(Event::status_event(
-                        venue,
-                        id,
-                        StatusCode::Gap,
-                        ts,
-                        count,
-                        from,
-                        to,
-                    ));
-                    st.book.clear();
-                    st.state = SyncState::Awaiting;
-                    st.buffer.clear();
-                    st.buffer.extend_from_slice(batch);
-                    self.clock += 1;
-                    st.awaiting_since = self.clock;
-                    st.resync_requested = true;
-                    out.push(Event::status_event(
-                        venue,
-                        id,
-                        StatusCode::Resync,
-                        ts,
-                        0,
-                        first as i64,
-                        final_id as i64,
-                    ));
-                    self.resyncs.push(id);
+                    self.break_book(id, ts, StatusCode::Gap, detail, first, final_id, out);
+                    // the diff that revealed the gap is the first of the new buffer
+                    if let Some(Some(st)) = self.books.get_mut(id.0 as usize) {
+                        if st.rule.replays_buffer() {
+                            st.buffer.extend_from_slice(batch);
+                        }
+                    }
                     return;
                 }
                 let (px_exp, qty_exp) = (st.book.px_exp, st.book.qty_exp);
@@ -604,44 +839,95 @@ impl Books {
                     // A diff from a parser that interned the instrument with other exponents
                     // cannot happen: exponents are fixed at interning. Guard anyway.
                     debug_assert_eq!((ev.px_exp, ev.qty_exp), (px_exp, qty_exp));
-                    st.book.set(ev.side(), ev.v[0], ev.v[1]);
+                    st.book
+                        .set_with_text(ev.side(), ev.v[0], ev.v[1], ev.v[4] as u16);
                 }
-                st.book.seq = final_id;
+                if st.depth > 0 {
+                    st.book.truncate(st.depth);
+                }
+                if final_id != 0 || st.rule != SyncRule::Chained {
+                    st.book.seq = final_id;
+                }
                 st.state = SyncState::Live { bridged: true };
+                let start = out.len();
                 out.extend_from_slice(batch);
                 self.stats.applied += 1;
+                if let Some(theirs) = claimed_checksum(batch) {
+                    if let Some(ours) = st.checksum.compute(&st.book, &mut self.text) {
+                        if ours != theirs {
+                            self.stats.checksum_mismatches += 1;
+                            // withhold the levels that made the book disagree
+                            out.truncate(start);
+                            self.break_book(
+                                id,
+                                ts,
+                                StatusCode::ChecksumMismatch,
+                                (0, ours as i64, theirs as i64),
+                                first,
+                                final_id,
+                                out,
+                            );
+                            return;
+                        }
+                        self.stats.checksums_ok += 1;
+                    }
+                }
                 if st.book.is_crossed() {
                     self.stats.crossed += 1;
                     let bid = st.book.best_bid().map_or(0, |l| l.px);
                     let ask = st.book.best_ask().map_or(0, |l| l.px);
-                    out.push(Event::status_event(
-                        venue,
+                    self.break_book(
                         id,
+                        ts,
                         StatusCode::Crossed,
-                        ts,
-                        0,
-                        bid,
-                        ask,
-                    ));
-                    st.book.clear();
-                    st.state = SyncState::Awaiting;
-                    st.buffer.clear();
-                    st.resync_requested = true;
-                    out.push(Event::status_event(
-                        venue,
-                        id,
-                        StatusCode::Resync,
-                        ts,
-                        0,
-                        final_id as i64,
-                        final_id as i64,
-                    ));
-                    self.resyncs.push(id);
+                        (0, bid, ask),
+                        final_id,
+                        final_id,
+                        out,
+                    );
                     return;
                 }
                 self.record_top(id);
             }
         }
+    }
+
+    /// The book of `id` cannot be trusted: say why (`code` with `detail` as `v[0..3]`), drop
+    /// it, and ask for a new snapshot (a `Resync` status for `[first, last]`).
+    #[allow(clippy::too_many_arguments)]
+    fn break_book(
+        &mut self,
+        id: InstrumentId,
+        ts: Nanos,
+        code: StatusCode,
+        detail: (i64, i64, i64),
+        first: u64,
+        last: u64,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(Some(st)) = self.books.get_mut(id.0 as usize) else {
+            return;
+        };
+        let venue = st.venue;
+        out.push(Event::status_event(
+            venue, id, code, ts, detail.0, detail.1, detail.2,
+        ));
+        st.book.clear();
+        st.state = SyncState::Awaiting;
+        st.buffer.clear();
+        self.clock += 1;
+        st.awaiting_since = self.clock;
+        st.resync_requested = true;
+        out.push(Event::status_event(
+            venue,
+            id,
+            StatusCode::Resync,
+            ts,
+            0,
+            first as i64,
+            last as i64,
+        ));
+        self.resyncs.push(id);
     }
 
     fn request_resync(&mut self, id: InstrumentId) {
@@ -666,6 +952,15 @@ impl Books {
                 qty_exp: st.book.qty_exp,
             });
         }
+    }
+}
+
+/// The checksum a message asserted (on its `LAST` event), if any; 0 means none (OKX from 2026).
+fn claimed_checksum(batch: &[Event]) -> Option<u32> {
+    let last = batch.last()?;
+    match book_text_parts(last.v[4]).2 {
+        Some(0) | None => None,
+        Some(c) => Some(c),
     }
 }
 

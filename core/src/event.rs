@@ -9,12 +9,17 @@
 //! |-------------|----------|----------|-------------------|---------------------|---------|-------------------|-----------------|
 //! | `Trade`     | price    | size     | first trade id¹   | last trade id¹      | –       | trade id          | –               |
 //! | `Quote`     | bid px   | bid size | ask px            | ask size            | –       | update id         | –               |
-//! | `BookLevel` | price    | size (0 = delete) | first update id `U` | previous final id `pu`² | – | final update id `u` | level index in batch |
+//! | `BookLevel` | price    | size (0 = delete) | first update id `U` | previous final id `pu`² | text⁴ | final update id `u` | level index in batch |
 //! | `Candle`    | open     | high     | low               | close               | volume  | open time (ms)    | interval (s)    |
 //! | `Status`    | count³   | from seq | to seq            | –                   | –       | 0                 | [`StatusCode`]  |
 //!
 //! ¹ aggregated trades (flag [`flags::AGGREGATED`]) only; ² `-1` when the venue has none;
 //! ³ lost events for `DroppedByConsumer`, missing ids for `Gap`.
+//! ⁴ how the venue wrote the level and what it asserted about the book, for checksums: bits 0–7
+//! the number of fraction digits of the price as sent, bits 8–15 those of the size, bit 16 set
+//! on the `LAST` event of a message that carried a checksum, bits 32–63 that checksum (`u32`).
+//! See [`book_text`]. On the first event of a `SNAPSHOT`, `v[3]` > 0 is the depth the venue
+//! maintains: the book is truncated to it after every update (Kraken).
 //!
 //! Prices are `mantissa × 10^px_exp`, sizes `mantissa × 10^qty_exp`, exactly.
 
@@ -58,11 +63,48 @@ pub enum Venue {
     BinanceUsdm = 2,
     /// Binance COIN-M futures.
     BinanceCoinm = 3,
+    /// OKX v5 (spot, swaps, futures and options share one endpoint; `instId` tells them apart).
+    Okx = 10,
+    /// Bybit v5 spot.
+    BybitSpot = 20,
+    /// Bybit v5 linear (USDT/USDC perpetuals and futures).
+    BybitLinear = 21,
+    /// Bybit v5 inverse (coin-margined).
+    BybitInverse = 22,
+    /// Coinbase Advanced Trade.
+    Coinbase = 30,
+    /// Kraken spot (WebSocket v1 and v2).
+    Kraken = 40,
+    /// Gate.io v4 spot.
+    Gateio = 50,
+    /// Gate.io v4 USDT-margined futures.
+    GateioFutures = 51,
+    /// Bitget spot (v2; v1 frames are read too).
+    Bitget = 60,
+    /// Bitget USDT-margined futures (v2 `USDT-FUTURES`; v1 `mc`).
+    BitgetFutures = 61,
+    /// Hyperliquid perpetuals.
+    Hyperliquid = 70,
 }
 
 impl Venue {
     /// Every venue, in numeric order.
-    pub const ALL: &'static [Venue] = &[Venue::Binance, Venue::BinanceUsdm, Venue::BinanceCoinm];
+    pub const ALL: &'static [Venue] = &[
+        Venue::Binance,
+        Venue::BinanceUsdm,
+        Venue::BinanceCoinm,
+        Venue::Okx,
+        Venue::BybitSpot,
+        Venue::BybitLinear,
+        Venue::BybitInverse,
+        Venue::Coinbase,
+        Venue::Kraken,
+        Venue::Gateio,
+        Venue::GateioFutures,
+        Venue::Bitget,
+        Venue::BitgetFutures,
+        Venue::Hyperliquid,
+    ];
 
     /// The venue's command-line name (`binance`, `binance-usdm`, `binance-coinm`).
     pub const fn name(self) -> &'static str {
@@ -70,12 +112,32 @@ impl Venue {
             Venue::Binance => "binance",
             Venue::BinanceUsdm => "binance-usdm",
             Venue::BinanceCoinm => "binance-coinm",
+            Venue::Okx => "okx",
+            Venue::BybitSpot => "bybit-spot",
+            Venue::BybitLinear => "bybit-linear",
+            Venue::BybitInverse => "bybit-inverse",
+            Venue::Coinbase => "coinbase",
+            Venue::Kraken => "kraken",
+            Venue::Gateio => "gateio",
+            Venue::GateioFutures => "gateio-futures",
+            Venue::Bitget => "bitget",
+            Venue::BitgetFutures => "bitget-futures",
+            Venue::Hyperliquid => "hyperliquid",
         }
     }
 
     /// Looks a venue up by its command-line name (also accepts `_` for `-`).
     pub fn from_name(name: &str) -> Option<Venue> {
         let norm = name.trim().to_ascii_lowercase().replace('_', "-");
+        // aliases: the corpus folder names and the venues' own words
+        let norm = match norm.as_str() {
+            "bybit" => "bybit-linear",
+            "gate" | "gate.io" | "gate-io" => "gateio",
+            "gate-futures" => "gateio-futures",
+            "okex" => "okx",
+            "coinbase-advanced" | "coinbase-advanced-trade" => "coinbase",
+            other => other,
+        };
         Venue::ALL.iter().copied().find(|v| v.name() == norm)
     }
 
@@ -192,6 +254,9 @@ pub enum StatusCode {
     /// Connects to this venue are paused: its circuit breaker opened after repeated failures
     /// (`v[1]` = ms until the next trial), or its connection-attempt limit was reached.
     CircuitOpen = 14,
+    /// The book disagreed with the checksum the venue sent (`v[1]` = ours, `v[2]` = the
+    /// venue's, as `u32`); the book is resyncing.
+    ChecksumMismatch = 15,
 }
 
 impl StatusCode {
@@ -213,6 +278,7 @@ impl StatusCode {
             ServerShutdown,
             VenueError,
             CircuitOpen,
+            ChecksumMismatch,
         ]
         .into_iter()
         .find(|c| *c as u32 == v)
@@ -234,8 +300,29 @@ impl StatusCode {
             StatusCode::ServerShutdown => "server_shutdown",
             StatusCode::VenueError => "venue_error",
             StatusCode::CircuitOpen => "circuit_open",
+            StatusCode::ChecksumMismatch => "checksum_mismatch",
         }
     }
+}
+
+/// Packs `v[4]` of a book level: fraction digits of price and size as the venue wrote them.
+pub const fn book_text(px_digits: u8, qty_digits: u8) -> i64 {
+    (px_digits as i64) | ((qty_digits as i64) << 8)
+}
+
+/// `v[4]` of a book level with the message's checksum attached (put it on the `LAST` event).
+pub const fn book_text_with_checksum(text: i64, checksum: u32) -> i64 {
+    (text & 0xffff) | (1 << 16) | ((checksum as i64) << 32)
+}
+
+/// The fraction digits of price and size, and the checksum if one is attached, from `v[4]`.
+pub const fn book_text_parts(v4: i64) -> (u8, u8, Option<u32>) {
+    let cs = if v4 & (1 << 16) != 0 {
+        Some((v4 >> 32) as u32)
+    } else {
+        None
+    };
+    (v4 as u8, (v4 >> 8) as u8, cs)
 }
 
 /// Bits of [`Event::flags`].

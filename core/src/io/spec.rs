@@ -1,37 +1,9 @@
 //! Subscriptions: what a user asks for, parsed from `venue:SYMBOL:channel,channel` specs.
 
 use crate::event::Venue;
-use crate::venue::binance::subscribe::{stream_name, Channel as BinanceChannel};
+pub use crate::venue::protocol::Channel;
+use crate::venue::protocol_for;
 use std::fmt;
-
-/// A kind of stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// Public trades.
-    Trades,
-    /// Aggregated trades (Binance `aggTrade`).
-    AggTrades,
-    /// Best bid and offer.
-    Bbo,
-    /// The L2 book (diffs, seeded by a REST snapshot; resynced on any gap).
-    Book,
-    /// One-minute candles.
-    Candles,
-}
-
-impl Channel {
-    /// From a spec word: `trades`, `aggtrades`, `bbo`, `book`, `candles`.
-    pub fn parse(s: &str) -> Option<Channel> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "trades" | "trade" => Channel::Trades,
-            "aggtrades" | "aggtrade" => Channel::AggTrades,
-            "bbo" | "quotes" | "ticker" => Channel::Bbo,
-            "book" | "l2" | "depth" => Channel::Book,
-            "candles" | "kline" | "klines" | "candle" => Channel::Candles,
-            _ => return None,
-        })
-    }
-}
 
 /// Streams of one instrument on one venue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,11 +42,16 @@ impl Subscription {
                 names.join(", ")
             ))
         })?;
-        let symbol = sym.trim().to_ascii_uppercase();
+        // native symbols keep their case where the venue is case-sensitive (Hyperliquid `kPEPE`)
+        let symbol = if venue == Venue::Hyperliquid {
+            sym.trim().to_string()
+        } else {
+            sym.trim().to_ascii_uppercase()
+        };
         if symbol.is_empty()
             || !symbol
                 .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                .all(|c| c.is_ascii_alphanumeric() || b"_-/.".contains(&c))
         {
             return Err(SpecError(format!("{spec:?}: bad symbol {sym:?}")));
         }
@@ -94,19 +71,16 @@ impl Subscription {
 
     /// The venue's stream names for this subscription.
     pub fn streams(&self) -> Vec<String> {
-        self.channels
-            .iter()
-            .map(|c| {
-                let ch = match c {
-                    Channel::Trades => BinanceChannel::Trades,
-                    Channel::AggTrades => BinanceChannel::AggTrades,
-                    Channel::Bbo => BinanceChannel::Bbo,
-                    Channel::Book => BinanceChannel::Book,
-                    Channel::Candles => BinanceChannel::Candles("1m"),
-                };
-                stream_name(&self.symbol, ch)
-            })
-            .collect()
+        let p = protocol_for(self.venue);
+        let mut out: Vec<String> = Vec::new();
+        for c in &self.channels {
+            for s in p.streams(&self.symbol, *c) {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -128,7 +102,7 @@ mod tests {
                 .channels,
             vec![Channel::Trades, Channel::Bbo]
         );
-        assert!(Subscription::parse("kraken:XBT")
+        assert!(Subscription::parse("kraken2:XBT")
             .unwrap_err()
             .0
             .contains("unknown venue"));

@@ -8,7 +8,17 @@
 //! malformed (an error the caller reports as a status event).
 
 pub mod binance;
+pub mod bitget;
+pub mod bybit;
+pub mod coinbase;
+pub mod gateio;
+pub mod hyperliquid;
+pub mod kraken;
+pub mod okx;
+pub mod protocol;
 pub mod scan;
+
+pub use protocol::{protocol_for, Channel, Protocol};
 
 use crate::decimal::DecimalError;
 use crate::event::{Event, InstrumentId, Nanos, Venue};
@@ -43,6 +53,9 @@ pub enum Control {
     },
     /// The venue will close the connection soon: reconnect (make-before-break).
     ServerShutdown,
+    /// A heartbeat or pong from the venue (OKX `pong`, Bybit `{"op":"pong"}`, Coinbase
+    /// `heartbeats`, Kraken `heartbeat`): proof of life, no market data.
+    Heartbeat,
     /// A well-formed message of a type this parser does not handle: counted and ignored.
     Ignored,
 }
@@ -143,6 +156,19 @@ pub fn parser_for(venue: Venue, instruments: Arc<Instruments>) -> Box<dyn FrameP
         Venue::Binance | Venue::BinanceUsdm | Venue::BinanceCoinm => {
             Box::new(binance::BinanceParser::new(venue, instruments))
         }
+        Venue::Okx => Box::new(okx::OkxParser::new(instruments)),
+        Venue::BybitSpot | Venue::BybitLinear | Venue::BybitInverse => {
+            Box::new(bybit::BybitParser::new(venue, instruments))
+        }
+        Venue::Coinbase => Box::new(coinbase::CoinbaseParser::new(instruments)),
+        Venue::Kraken => Box::new(kraken::KrakenParser::new(instruments)),
+        Venue::Gateio | Venue::GateioFutures => {
+            Box::new(gateio::GateioParser::new(venue, instruments))
+        }
+        Venue::Bitget | Venue::BitgetFutures => {
+            Box::new(bitget::BitgetParser::new(venue, instruments))
+        }
+        Venue::Hyperliquid => Box::new(hyperliquid::HyperliquidParser::new(instruments)),
     }
 }
 

@@ -128,6 +128,107 @@ fn request(method: &str, streams: &[String], id: u64) -> String {
     s
 }
 
+/// Binance's [`Protocol`](crate::venue::protocol::Protocol) for one of its three venues.
+#[derive(Debug)]
+pub struct BinanceProtocol(Venue);
+
+/// Binance spot.
+pub static BINANCE_SPOT: BinanceProtocol = BinanceProtocol(Venue::Binance);
+/// Binance USDⓈ-M futures.
+pub static BINANCE_USDM: BinanceProtocol = BinanceProtocol(Venue::BinanceUsdm);
+/// Binance COIN-M futures.
+pub static BINANCE_COINM: BinanceProtocol = BinanceProtocol(Venue::BinanceCoinm);
+
+impl crate::venue::protocol::Protocol for BinanceProtocol {
+    fn venue(&self) -> Venue {
+        self.0
+    }
+    fn ws_origin(&self) -> &'static str {
+        match self.0 {
+            Venue::BinanceUsdm => "wss://fstream.binance.com",
+            Venue::BinanceCoinm => "wss://dstream.binance.com",
+            _ => "wss://stream.binance.com:9443",
+        }
+    }
+    fn ws_path(&self, stream: &str) -> &'static str {
+        if self.0 != Venue::BinanceUsdm {
+            return "";
+        }
+        // USDⓈ-M routes book streams to /public and everything else to /market
+        if stream.contains("@depth") || stream.contains("@bookTicker") {
+            "/public"
+        } else {
+            "/market"
+        }
+    }
+    fn url(&self, origin: &str, path: &str, streams: &[String]) -> String {
+        format!("{origin}{path}/stream?streams={}", streams.join("/"))
+    }
+    fn subscribes_in_url(&self) -> bool {
+        true
+    }
+    fn streams(&self, symbol: &str, channel: crate::venue::protocol::Channel) -> Vec<String> {
+        use crate::venue::protocol::Channel as C;
+        let ch = match channel {
+            C::Trades => Channel::Trades,
+            C::AggTrades => Channel::AggTrades,
+            C::Bbo => Channel::Bbo,
+            C::Book => Channel::Book,
+            C::Candles => Channel::Candles("1m"),
+        };
+        vec![stream_name(symbol, ch)]
+    }
+    fn subscribe(&self, streams: &[String], id: u64) -> Vec<String> {
+        vec![subscribe(streams, id)]
+    }
+    fn unsubscribe(&self, streams: &[String], id: u64) -> Vec<String> {
+        vec![unsubscribe(streams, id)]
+    }
+    fn limits(&self) -> crate::venue::protocol::Limits {
+        let ep = endpoints(self.0);
+        crate::venue::protocol::Limits {
+            max_streams: ep.max_streams,
+            streams_per_msg: 200,
+            max_msgs_per_sec: ep.max_msgs_per_sec,
+            lifetime_secs: ep.lifetime_secs,
+            idle_timeout_secs: 0,
+            rest_weight_per_minute: ep.weight_per_minute,
+            snapshot_weight: if ep.snapshot_limit > 1000 { 250 } else { 50 },
+        }
+    }
+    fn rest_origin(&self) -> &'static str {
+        endpoints(self.0).rest
+    }
+    fn resync(&self, symbol: &str) -> crate::venue::protocol::Resync {
+        let ep = endpoints(self.0);
+        crate::venue::protocol::Resync::Rest(format!(
+            "{}?symbol={}&limit={}",
+            ep.depth_path,
+            symbol.to_ascii_uppercase(),
+            ep.snapshot_limit.min(1000)
+        ))
+    }
+    fn unified_symbol(&self, native: &str) -> String {
+        let up = native.to_ascii_uppercase();
+        match self.0 {
+            // BTCUSD_PERP → BTC-USD-PERP, BTCUSD_211231 → BTC-USD-20211231
+            Venue::BinanceCoinm | Venue::BinanceUsdm if up.contains('_') => {
+                let (pair, tail) = up.split_once('_').unwrap_or((&up, ""));
+                let pair = crate::venue::protocol::split_concatenated(pair);
+                if tail == "PERP" {
+                    format!("{pair}-PERP")
+                } else {
+                    format!("{pair}-20{tail}")
+                }
+            }
+            Venue::BinanceUsdm | Venue::BinanceCoinm => {
+                format!("{}-PERP", crate::venue::protocol::split_concatenated(&up))
+            }
+            _ => crate::venue::protocol::split_concatenated(&up),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,178 @@
+//! What the live engine needs to know of a venue's WebSocket protocol (sans-IO): where to
+//! connect, how streams are named, the subscribe/unsubscribe frames, the client heartbeat, the
+//! limits, and how a book that lost sync gets a new snapshot.
+//!
+//! One implementation per venue folder; [`protocol_for`] is the registry.
+
+use crate::event::Venue;
+use std::time::Duration;
+
+/// A stream a user can ask for, in the venue-neutral words of a subscription spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// Public trades.
+    Trades,
+    /// Aggregated trades (Binance `aggTrade`; venues without them serve trades).
+    AggTrades,
+    /// Best bid and offer.
+    Bbo,
+    /// The L2 book (snapshot + diffs under the venue's rules; resynced on any gap).
+    Book,
+    /// One-minute candles.
+    Candles,
+}
+
+impl Channel {
+    /// From a spec word: `trades`, `aggtrades`, `bbo`, `book`, `candles`.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "trades" | "trade" => Channel::Trades,
+            "aggtrades" | "aggtrade" => Channel::AggTrades,
+            "bbo" | "quotes" | "ticker" => Channel::Bbo,
+            "book" | "l2" | "depth" => Channel::Book,
+            "candles" | "kline" | "klines" | "candle" => Channel::Candles,
+            _ => return None,
+        })
+    }
+}
+
+/// How a book that lost sync (or never had a snapshot) gets one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resync {
+    /// GET this path and query from the venue's REST base; the body goes to
+    /// [`super::FrameParser::parse_rest`] with the symbol.
+    Rest(String),
+    /// Unsubscribe and subscribe these streams again: the venue sends a fresh snapshot on
+    /// subscribe.
+    Resubscribe(Vec<String>),
+    /// Nothing to do: the venue pushes full snapshots by itself (Hyperliquid `l2Book`).
+    None,
+}
+
+/// A venue's connection and rate limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Streams (subscriptions) per connection.
+    pub max_streams: usize,
+    /// Streams named in one subscribe frame (Coinbase: one channel per message).
+    pub streams_per_msg: usize,
+    /// Control messages the client may send per second per connection.
+    pub max_msgs_per_sec: u32,
+    /// The venue closes every connection after this long (0: no limit).
+    pub lifetime_secs: u64,
+    /// The venue drops a connection that sends nothing for this long (0: no such rule);
+    /// the heartbeat must beat faster.
+    pub idle_timeout_secs: u64,
+    /// REST weight budget per minute.
+    pub rest_weight_per_minute: u32,
+    /// Weight of one book snapshot request.
+    pub snapshot_weight: u32,
+}
+
+/// A venue's WebSocket protocol (sans-IO: it builds text; the io layer sends it).
+pub trait Protocol: Send + Sync {
+    /// The venue.
+    fn venue(&self) -> Venue;
+    /// The venue's public WebSocket origin (`wss://ws.okx.com:8443`).
+    fn ws_origin(&self) -> &'static str;
+    /// The path of the endpoint serving `stream` (`/ws/v5/public`, `/ws/v5/business`):
+    /// streams with the same path may share a connection.
+    fn ws_path(&self, stream: &str) -> &'static str;
+    /// The URL to connect to for `streams` on `path`; `origin` is the venue's or a
+    /// replacement (a simulator). Venues that take the stream list in the URL (Binance) put it
+    /// there and return `true` from [`Protocol::subscribes_in_url`].
+    fn url(&self, origin: &str, path: &str, _streams: &[String]) -> String {
+        format!("{origin}{path}")
+    }
+    /// Whether [`Protocol::url`] subscribes by itself (no subscribe frame on open).
+    fn subscribes_in_url(&self) -> bool {
+        false
+    }
+    /// The venue's stream keys for one instrument and channel: what subscribe frames name and
+    /// what the simulator counts (`books:BTC-USDT`, `orderbook.200.BTCUSDT`).
+    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String>;
+    /// The frames that subscribe `streams` (several when the venue takes fewer per message).
+    fn subscribe(&self, streams: &[String], id: u64) -> Vec<String>;
+    /// The frames that unsubscribe `streams`.
+    fn unsubscribe(&self, streams: &[String], id: u64) -> Vec<String>;
+    /// A text frame to send every interval to keep the connection alive (OKX `ping`, Bybit
+    /// `{"op":"ping"}`); `None` where the venue pings (WebSocket ping frames) instead.
+    fn heartbeat(&self) -> Option<(Duration, String)> {
+        None
+    }
+    /// Connection and rate limits.
+    fn limits(&self) -> Limits;
+    /// The venue's REST base (`https://www.okx.com`).
+    fn rest_origin(&self) -> &'static str;
+    /// How the book of `symbol` gets a new snapshot.
+    fn resync(&self, symbol: &str) -> Resync;
+    /// The unified view of a native symbol: `BASE-QUOTE` for spot (`BTC-USDT`), with a suffix
+    /// for derivatives (`BTC-USDT-PERP`, `BTC-USD-PERP`, `BTC-USD-20241227`). Best effort from
+    /// the symbol alone; the native symbol is always the key.
+    fn unified_symbol(&self, native: &str) -> String;
+}
+
+/// The protocol of `venue`. Adding a venue is a folder and one line here.
+pub fn protocol_for(venue: Venue) -> &'static dyn Protocol {
+    use super::*;
+    match venue {
+        Venue::Binance => &binance::subscribe::BINANCE_SPOT,
+        Venue::BinanceUsdm => &binance::subscribe::BINANCE_USDM,
+        Venue::BinanceCoinm => &binance::subscribe::BINANCE_COINM,
+        Venue::Okx => &okx::PROTOCOL,
+        Venue::BybitSpot => &bybit::SPOT,
+        Venue::BybitLinear => &bybit::LINEAR,
+        Venue::BybitInverse => &bybit::INVERSE,
+        Venue::Coinbase => &coinbase::PROTOCOL,
+        Venue::Kraken => &kraken::PROTOCOL,
+        Venue::Gateio => &gateio::SPOT,
+        Venue::GateioFutures => &gateio::FUTURES,
+        Venue::Bitget => &bitget::SPOT,
+        Venue::BitgetFutures => &bitget::FUTURES,
+        Venue::Hyperliquid => &hyperliquid::PROTOCOL,
+    }
+}
+
+/// Splits a concatenated spot symbol (`BTCUSDT`) at a known quote asset: `BTC-USDT`. Returns
+/// the symbol unchanged when no known quote ends it.
+pub fn split_concatenated(symbol: &str) -> String {
+    const QUOTES: &[&str] = &[
+        "USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USDE", "DAI", "USD", "EUR", "GBP", "TRY", "BRL",
+        "JPY", "AUD", "BTC", "ETH", "BNB", "SOL", "XRP", "DOGE", "TRX",
+    ];
+    let up = symbol.to_ascii_uppercase();
+    for q in QUOTES {
+        if up.len() > q.len() && up.ends_with(q) {
+            return format!("{}-{}", &up[..up.len() - q.len()], q);
+        }
+    }
+    up
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_venue_has_a_protocol_with_sane_limits() {
+        for v in Venue::ALL {
+            let p = protocol_for(*v);
+            assert_eq!(p.venue(), *v);
+            let l = p.limits();
+            assert!(l.max_streams > 0 && l.streams_per_msg > 0 && l.max_msgs_per_sec > 0);
+            assert!(
+                p.ws_origin().starts_with("wss://"),
+                "{v}: {}",
+                p.ws_origin()
+            );
+            assert!(p.rest_origin().starts_with("https://"), "{v}");
+        }
+    }
+
+    #[test]
+    fn concatenated_symbols_split_at_the_quote() {
+        assert_eq!(split_concatenated("BTCUSDT"), "BTC-USDT");
+        assert_eq!(split_concatenated("ethbtc"), "ETH-BTC");
+        assert_eq!(split_concatenated("XYZ"), "XYZ");
+    }
+}
