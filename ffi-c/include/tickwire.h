@@ -40,6 +40,61 @@
 #define TW_VENUE_BINANCE_COINM 3
 
 /**
+ * OKX v5.
+ */
+#define TW_VENUE_OKX 10
+
+/**
+ * Bybit v5 spot.
+ */
+#define TW_VENUE_BYBIT_SPOT 20
+
+/**
+ * Bybit v5 linear (USDT/USDC contracts).
+ */
+#define TW_VENUE_BYBIT_LINEAR 21
+
+/**
+ * Bybit v5 inverse.
+ */
+#define TW_VENUE_BYBIT_INVERSE 22
+
+/**
+ * Coinbase Advanced Trade.
+ */
+#define TW_VENUE_COINBASE 30
+
+/**
+ * Kraken spot.
+ */
+#define TW_VENUE_KRAKEN 40
+
+/**
+ * Gate.io spot.
+ */
+#define TW_VENUE_GATEIO 50
+
+/**
+ * Gate.io USDT futures.
+ */
+#define TW_VENUE_GATEIO_FUTURES 51
+
+/**
+ * Bitget spot.
+ */
+#define TW_VENUE_BITGET 60
+
+/**
+ * Bitget USDT futures.
+ */
+#define TW_VENUE_BITGET_FUTURES 61
+
+/**
+ * Hyperliquid perpetuals.
+ */
+#define TW_VENUE_HYPERLIQUID 70
+
+/**
  * A public trade.
  */
 #define TW_KIND_TRADE 1
@@ -188,6 +243,16 @@
  * Status event code `venue_error` (in `aux` of a `TW_KIND_STATUS` event).
  */
 #define TW_EVENT_STATUS_VENUE_ERROR 13
+
+/**
+ * Status event code `circuit_open` (in `aux` of a `TW_KIND_STATUS` event).
+ */
+#define TW_EVENT_STATUS_CIRCUIT_OPEN 14
+
+/**
+ * Status event code `checksum_mismatch` (in `aux` of a `TW_KIND_STATUS` event).
+ */
+#define TW_EVENT_STATUS_CHECKSUM_MISMATCH 15
 
 /**
  * Success.

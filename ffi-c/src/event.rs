@@ -85,6 +85,28 @@ pub const TW_VENUE_BINANCE: u16 = 1;
 pub const TW_VENUE_BINANCE_USDM: u16 = 2;
 /// Binance COIN-M futures.
 pub const TW_VENUE_BINANCE_COINM: u16 = 3;
+/// OKX v5.
+pub const TW_VENUE_OKX: u16 = 10;
+/// Bybit v5 spot.
+pub const TW_VENUE_BYBIT_SPOT: u16 = 20;
+/// Bybit v5 linear (USDT/USDC contracts).
+pub const TW_VENUE_BYBIT_LINEAR: u16 = 21;
+/// Bybit v5 inverse.
+pub const TW_VENUE_BYBIT_INVERSE: u16 = 22;
+/// Coinbase Advanced Trade.
+pub const TW_VENUE_COINBASE: u16 = 30;
+/// Kraken spot.
+pub const TW_VENUE_KRAKEN: u16 = 40;
+/// Gate.io spot.
+pub const TW_VENUE_GATEIO: u16 = 50;
+/// Gate.io USDT futures.
+pub const TW_VENUE_GATEIO_FUTURES: u16 = 51;
+/// Bitget spot.
+pub const TW_VENUE_BITGET: u16 = 60;
+/// Bitget USDT futures.
+pub const TW_VENUE_BITGET_FUTURES: u16 = 61;
+/// Hyperliquid perpetuals.
+pub const TW_VENUE_HYPERLIQUID: u16 = 70;
 
 /// A public trade.
 pub const TW_KIND_TRADE: u8 = 1;
@@ -149,6 +171,10 @@ pub const TW_EVENT_STATUS_BOOK_SYNCED: u32 = 11;
 pub const TW_EVENT_STATUS_SERVER_SHUTDOWN: u32 = 12;
 /// Status event code `venue_error` (in `aux` of a `TW_KIND_STATUS` event).
 pub const TW_EVENT_STATUS_VENUE_ERROR: u32 = 13;
+/// Status event code `circuit_open` (in `aux` of a `TW_KIND_STATUS` event).
+pub const TW_EVENT_STATUS_CIRCUIT_OPEN: u32 = 14;
+/// Status event code `checksum_mismatch` (in `aux` of a `TW_KIND_STATUS` event).
+pub const TW_EVENT_STATUS_CHECKSUM_MISMATCH: u32 = 15;
 
 /// Writes the canonical JSON line of `event` (exactly what `tickwire replay` prints, without
 /// the newline), NUL-terminated, into `buf`; `*written` gets its length without the NUL. The
@@ -242,6 +268,38 @@ mod tests {
         assert_eq!(TW_VENUE_BINANCE, tickwire::Venue::Binance as u16);
         assert_eq!(TW_VENUE_BINANCE_USDM, tickwire::Venue::BinanceUsdm as u16);
         assert_eq!(TW_VENUE_BINANCE_COINM, tickwire::Venue::BinanceCoinm as u16);
+        assert_eq!(TW_VENUE_OKX, tickwire::Venue::Okx as u16);
+        assert_eq!(TW_VENUE_BYBIT_SPOT, tickwire::Venue::BybitSpot as u16);
+        assert_eq!(TW_VENUE_BYBIT_LINEAR, tickwire::Venue::BybitLinear as u16);
+        assert_eq!(TW_VENUE_BYBIT_INVERSE, tickwire::Venue::BybitInverse as u16);
+        assert_eq!(TW_VENUE_COINBASE, tickwire::Venue::Coinbase as u16);
+        assert_eq!(TW_VENUE_KRAKEN, tickwire::Venue::Kraken as u16);
+        assert_eq!(TW_VENUE_GATEIO, tickwire::Venue::Gateio as u16);
+        assert_eq!(
+            TW_VENUE_GATEIO_FUTURES,
+            tickwire::Venue::GateioFutures as u16
+        );
+        assert_eq!(TW_VENUE_BITGET, tickwire::Venue::Bitget as u16);
+        assert_eq!(
+            TW_VENUE_BITGET_FUTURES,
+            tickwire::Venue::BitgetFutures as u16
+        );
+        assert_eq!(TW_VENUE_HYPERLIQUID, tickwire::Venue::Hyperliquid as u16);
+        assert_eq!(
+            [
+                TW_EVENT_STATUS_CIRCUIT_OPEN,
+                TW_EVENT_STATUS_CHECKSUM_MISMATCH
+            ],
+            [
+                tickwire::StatusCode::CircuitOpen as u32,
+                tickwire::StatusCode::ChecksumMismatch as u32
+            ]
+        );
+        assert_eq!(
+            tickwire::Venue::ALL.len(),
+            14,
+            "a new venue needs its TW_VENUE_ constant"
+        );
         assert_eq!(TW_KIND_STATUS, tickwire::Kind::Status as u8);
         assert_eq!(TW_KIND_BOOK, tickwire::Kind::BookLevel as u8);
         use tickwire::event::flags as f;

@@ -37,7 +37,7 @@ use crate::pipeline::{Pipeline, PipelineConfig, PipelineStats};
 use crate::ring::{self, Consumer};
 use crate::route::{ConsumerConfig, Filter, Overflow, Router};
 use crate::sys;
-use crate::venue::binance::subscribe::endpoints;
+use crate::venue::protocol_for;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,6 +102,7 @@ pub struct FeedBuilder {
     streams_per_connection: Option<usize>,
     backoff: (Duration, Duration),
     record: Option<std::path::PathBuf>,
+    heartbeat: Option<Duration>,
     gate: GateConfig,
     watch: crate::watchdog::WatchConfig,
 }
@@ -126,6 +127,7 @@ impl Default for FeedBuilder {
             streams_per_connection: None,
             backoff: (Duration::from_millis(100), Duration::from_secs(30)),
             record: None,
+            heartbeat: None,
             gate: GateConfig::default(),
             watch: crate::watchdog::WatchConfig::default(),
         }
@@ -217,6 +219,13 @@ impl FeedBuilder {
         self
     }
 
+    /// Client heartbeat interval (venues that need the client to ping: OKX, Bybit, Gate.io,
+    /// Bitget, Hyperliquid, Kraken v2); default: the venue's.
+    pub fn heartbeat_every(mut self, d: Duration) -> Self {
+        self.heartbeat = Some(d);
+        self
+    }
+
     /// Connection-attempt limit and circuit breaker per venue.
     pub fn gate(mut self, g: GateConfig) -> Self {
         self.gate = g;
@@ -255,48 +264,59 @@ impl FeedBuilder {
         let waiter = Arc::new(shard::Waiter::default());
         let last_error = Arc::new(Mutex::new(None));
 
-        // plan connections: per venue (and USD-M route), streams split by the per-connection limit
-        let mut by_url: Vec<(Venue, String, Vec<String>)> = Vec::new();
+        // plan connections: per venue and endpoint path (OKX business, USD-M public/market),
+        // streams split by the per-connection limit
+        let mut by_path: Vec<(Venue, &'static str, Vec<String>)> = Vec::new();
         for sub in &self.subscriptions {
+            let proto = protocol_for(sub.venue);
             for stream in sub.streams() {
-                let base = self.ws_base(sub.venue, &stream);
-                match by_url
+                let path = proto.ws_path(&stream);
+                match by_path
                     .iter_mut()
-                    .find(|(v, b, _)| *v == sub.venue && *b == base)
+                    .find(|(v, p, _)| *v == sub.venue && *p == path)
                 {
                     Some((_, _, list)) if !list.contains(&stream) => list.push(stream),
                     Some(_) => {}
-                    None => by_url.push((sub.venue, base, vec![stream])),
+                    None => by_path.push((sub.venue, path, vec![stream])),
                 }
             }
         }
         let mut sessions: Vec<Vec<(u16, SessionConfig)>> = vec![Vec::new(); self.shards];
         let mut gates: HashMap<Venue, Arc<Gate>> = HashMap::new();
         let mut conn = 0u16;
-        for (venue, base, streams) in &by_url {
-            let ep = endpoints(*venue);
-            let per = self.streams_per_connection.unwrap_or(ep.max_streams);
-            for chunk in streams.chunks(per) {
+        for (venue, path, streams) in &by_path {
+            let proto = protocol_for(*venue);
+            let limits = proto.limits();
+            let origin = self
+                .endpoint
+                .clone()
+                .unwrap_or_else(|| proto.ws_origin().to_string());
+            let per = self.streams_per_connection.unwrap_or(limits.max_streams);
+            for chunk in streams.chunks(per.max(1)) {
                 for _ in 0..self.redundancy {
-                    let url = format!("{base}/stream?streams={}", chunk.join("/"));
-                    let cfg =
-                        SessionConfig {
-                            venue: *venue,
-                            tls: url.starts_with("wss://").then(|| tls.clone()),
-                            url,
-                            max_message: self.max_message,
-                            stale_after: self.stale_after,
-                            backoff: self.backoff,
-                            lifetime: Some(self.lifetime.unwrap_or(Duration::from_secs(
-                                ep.lifetime_secs.saturating_sub(600),
-                            ))),
-                            max_msgs_per_sec: ep.max_msgs_per_sec,
-                            recorder: recorder.clone(),
-                            gate: gates
-                                .entry(*venue)
-                                .or_insert_with(|| Arc::new(Gate::new(self.gate)))
-                                .clone(),
-                        };
+                    let url = proto.url(&origin, path, chunk);
+                    let lifetime = match (self.lifetime, limits.lifetime_secs) {
+                        (Some(l), _) => Some(l),
+                        (None, 0) => None,
+                        (None, secs) => Some(Duration::from_secs(secs.saturating_sub(600).max(60))),
+                    };
+                    let cfg = SessionConfig {
+                        venue: *venue,
+                        tls: url.starts_with("wss://").then(|| tls.clone()),
+                        url,
+                        streams: chunk.to_vec(),
+                        max_message: self.max_message,
+                        stale_after: self.stale_after,
+                        backoff: self.backoff,
+                        lifetime,
+                        max_msgs_per_sec: limits.max_msgs_per_sec,
+                        heartbeat: self.heartbeat,
+                        recorder: recorder.clone(),
+                        gate: gates
+                            .entry(*venue)
+                            .or_insert_with(|| Arc::new(Gate::new(self.gate)))
+                            .clone(),
+                    };
                     sessions[conn as usize % self.shards].push((conn, cfg));
                     conn = conn.wrapping_add(1);
                 }
@@ -402,19 +422,6 @@ impl FeedBuilder {
                     .replacen("ws://", "http://", 1)
             })
         })
-    }
-
-    fn ws_base(&self, venue: Venue, stream: &str) -> String {
-        if let Some(e) = &self.endpoint {
-            return e.clone();
-        }
-        let ws = endpoints(venue).ws;
-        if venue == Venue::BinanceUsdm {
-            // USDⓈ-M routes book streams to /public and everything else to /market
-            let book = stream.contains("@depth") || stream.contains("@bookTicker");
-            return ws.replace("/public", if book { "/public" } else { "/market" });
-        }
-        ws.to_string()
     }
 }
 
@@ -587,11 +594,25 @@ impl Feed {
             self.staged.extend(stale);
         }
         for id in self.pipeline.books_mut().take_resync_requests() {
-            if let Some(info) = self.instruments.info(id) {
-                let _ = self.rest_tx.send(rest::RestJob {
-                    venue: info.venue,
-                    symbol: info.symbol,
-                });
+            let Some(info) = self.instruments.info(id) else {
+                continue;
+            };
+            match protocol_for(info.venue).resync(&info.symbol) {
+                crate::venue::protocol::Resync::Rest(path) => {
+                    let _ = self.rest_tx.send(rest::RestJob {
+                        venue: info.venue,
+                        symbol: info.symbol,
+                        path,
+                    });
+                }
+                crate::venue::protocol::Resync::Resubscribe(streams) => {
+                    let venue = info.venue;
+                    self.command(|| shard::Command::Resubscribe {
+                        venue,
+                        streams: streams.clone(),
+                    });
+                }
+                crate::venue::protocol::Resync::None => {}
             }
         }
         let mut room = self.router.free_min();

@@ -6,7 +6,7 @@ use crate::event::{Event, InstrumentId, StatusCode, Venue};
 use crate::instrument::Instruments;
 use crate::ring::Producer;
 use crate::sys;
-use crate::venue::{self, binance::subscribe::endpoints};
+use crate::venue::{self, protocol_for};
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -25,6 +25,8 @@ pub const MAX_BODY: usize = 32 << 20;
 pub(crate) struct RestJob {
     pub venue: Venue,
     pub symbol: String,
+    /// Path and query on the venue's REST base (from [`venue::Protocol::resync`]).
+    pub path: String,
 }
 
 /// Counters of the REST worker.
@@ -96,14 +98,14 @@ pub(crate) fn run(mut s: RestSetup) {
             continue;
         }
         // one weight budget per venue, per minute
-        let ep = endpoints(job.venue);
-        let weight = if ep.snapshot_limit > 1000 { 250 } else { 50 };
+        let limits = protocol_for(job.venue).limits();
+        let weight = limits.snapshot_weight;
         let (window, used) = budget.entry(job.venue).or_insert((Instant::now(), 0));
         if window.elapsed() >= Duration::from_secs(60) {
             *window = Instant::now();
             *used = 0;
         }
-        if *used + weight > ep.weight_per_minute {
+        if *used + weight > limits.rest_weight_per_minute {
             let wait = Duration::from_secs(60).saturating_sub(window.elapsed());
             queue.push_front((job, Instant::now() + wait));
             continue;
@@ -113,13 +115,8 @@ pub(crate) fn run(mut s: RestSetup) {
             .base
             .get(&job.venue)
             .cloned()
-            .unwrap_or_else(|| ep.rest.to_string());
-        let url = format!(
-            "{base}{}?symbol={}&limit={}",
-            ep.depth_path,
-            job.symbol,
-            ep.snapshot_limit.min(1000)
-        );
+            .unwrap_or_else(|| protocol_for(job.venue).rest_origin().to_string());
+        let url = format!("{base}{}", job.path);
         s.counters.requests.fetch_add(1, Ordering::Relaxed);
         let status = |code: StatusCode, n: i64| {
             Event::status_event(job.venue, InstrumentId::NONE, code, sys::now(), 1, n, n)

@@ -54,8 +54,11 @@ pub enum CloseReason {
 pub struct SessionConfig {
     /// Venue.
     pub venue: Venue,
-    /// Full URL (`wss://host:port/stream?streams=a/b`).
+    /// Full URL (`wss://host:port/stream?streams=a/b`, `wss://ws.okx.com:8443/ws/v5/public`).
     pub url: String,
+    /// The streams this connection carries. Venues that do not take them in the URL get them
+    /// in subscribe frames after every (re)connect.
+    pub streams: Vec<String>,
     /// TLS configuration (`None` for `ws://`).
     pub tls: Option<Arc<ClientConfig>>,
     /// Frame and message size limits.
@@ -68,6 +71,8 @@ pub struct SessionConfig {
     pub lifetime: Option<Duration>,
     /// Control messages per second the venue accepts.
     pub max_msgs_per_sec: u32,
+    /// Client heartbeat interval replacing the venue's (tests against a simulator).
+    pub heartbeat: Option<Duration>,
     /// Where raw frames go when recording (`tickwire record`).
     pub recorder: Option<super::record::RecordTx>,
     /// The venue's connect gate (attempt limit, circuit breaker), shared by its sessions.
@@ -126,6 +131,10 @@ pub struct Session {
     outbox: VecDeque<String>,
     sent_this_second: (Instant, u32),
     next_id: u64,
+    protocol: &'static dyn venue::Protocol,
+    /// The streams currently subscribed (initial ones plus run-time changes).
+    streams: Vec<String>,
+    last_heartbeat: Instant,
     /// Set when this session should hand over to a successor before its lifetime ends.
     pub rollover_due: bool,
     /// Whether this session has received market data since it connected.
@@ -151,6 +160,9 @@ impl Session {
         let now = Instant::now();
         Session {
             conn,
+            protocol: venue::protocol_for(cfg.venue),
+            streams: cfg.streams.clone(),
+            last_heartbeat: now,
             parser: venue::parser_for(cfg.venue, instruments),
             cfg,
             token,
@@ -192,20 +204,69 @@ impl Session {
         matches!(self.state, State::Open(_))
     }
 
-    /// Queues a SUBSCRIBE for `streams` (sent when open, within the venue's message rate).
+    /// Queues the venue's subscribe frames for `streams` (sent when open, within the venue's
+    /// message rate), and remembers them for reconnects and successors.
     pub fn subscribe(&mut self, streams: &[String]) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.outbox
-            .push_back(venue::binance::subscribe::subscribe(streams, id));
+        for s in streams {
+            if !self.streams.contains(s) {
+                self.streams.push(s.clone());
+            }
+        }
+        self.queue_subscribe(streams);
     }
 
-    /// Queues an UNSUBSCRIBE.
+    fn queue_subscribe(&mut self, streams: &[String]) {
+        let per = self.protocol.limits().streams_per_msg.max(1);
+        for chunk in streams.chunks(per) {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.outbox.extend(self.protocol.subscribe(chunk, id));
+        }
+    }
+
+    /// Queues the venue's unsubscribe frames.
     pub fn unsubscribe(&mut self, streams: &[String]) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.outbox
-            .push_back(venue::binance::subscribe::unsubscribe(streams, id));
+        self.streams.retain(|s| !streams.contains(s));
+        let per = self.protocol.limits().streams_per_msg.max(1);
+        for chunk in streams.chunks(per) {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.outbox.extend(self.protocol.unsubscribe(chunk, id));
+        }
+    }
+
+    /// Unsubscribes and subscribes again those of `streams` this session carries (a book
+    /// resync on venues that send a snapshot on subscribe). Returns whether it carried any.
+    pub fn resubscribe(&mut self, streams: &[String]) -> bool {
+        let mine: Vec<String> = streams
+            .iter()
+            .filter(|s| self.streams.contains(s))
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            return false;
+        }
+        let per = self.protocol.limits().streams_per_msg.max(1);
+        for chunk in mine.chunks(per) {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.outbox.extend(self.protocol.unsubscribe(chunk, id));
+        }
+        self.queue_subscribe(&mine);
+        true
+    }
+
+    /// This session's configuration with its current streams (for a successor).
+    pub fn current_config(&self) -> SessionConfig {
+        let mut cfg = self.cfg.clone();
+        if self.protocol.subscribes_in_url() && self.streams != cfg.streams {
+            // the URL names the streams: rebuild it for the successor
+            if let Some(base) = cfg.url.split("/stream?").next() {
+                cfg.url = format!("{base}/stream?streams={}", self.streams.join("/"));
+            }
+        }
+        cfg.streams = self.streams.clone();
+        cfg
     }
 
     /// Closes for good (no reconnect), e.g. after a rollover or at shutdown.
@@ -242,8 +303,21 @@ impl Session {
                         self.rollover_due = true;
                     }
                 }
+                let mut next = self.last_data + self.cfg.stale_after;
+                if let Some((every, text)) = self.protocol.heartbeat() {
+                    let every = self.cfg.heartbeat.unwrap_or(every);
+                    if now.duration_since(self.last_heartbeat) >= every {
+                        self.last_heartbeat = now;
+                        // the heartbeat goes first: it keeps the connection, subscribes can wait
+                        self.outbox.push_front(text);
+                    }
+                    next = next.min(self.last_heartbeat + every);
+                }
                 self.flush_outbox(now);
-                Some(self.last_data + self.cfg.stale_after)
+                if !self.outbox.is_empty() {
+                    next = next.min(self.sent_this_second.0 + Duration::from_secs(1));
+                }
+                Some(next)
             }
             State::Handshaking(_) => Some(now + Duration::from_millis(100)),
             State::Done => None,
@@ -354,6 +428,33 @@ impl Session {
         let now = Instant::now();
         self.connected_at = now;
         self.last_data = now;
+        self.last_heartbeat = now;
+        // what was queued for the old connection is void; subscribe afresh
+        self.outbox.clear();
+        if !self.protocol.subscribes_in_url() {
+            if !self.streams.is_empty() {
+                let streams = self.streams.clone();
+                self.queue_subscribe(&streams);
+            }
+        } else {
+            // the URL carries the initial streams: apply run-time changes on top
+            let added: Vec<String> = (self.streams.iter())
+                .filter(|s| !self.cfg.streams.contains(s))
+                .cloned()
+                .collect();
+            let removed: Vec<String> = (self.cfg.streams.iter())
+                .filter(|s| !self.streams.contains(s))
+                .cloned()
+                .collect();
+            if !added.is_empty() {
+                self.queue_subscribe(&added);
+            }
+            if !removed.is_empty() {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.outbox.extend(self.protocol.unsubscribe(&removed, id));
+            }
+        }
         self.has_data = false;
         self.stats.connects += 1;
         State::Open(Box::new(ws))

@@ -17,8 +17,19 @@ pub(crate) const WAKER: Token = Token(usize::MAX);
 
 /// What the engine asks of a shard.
 pub(crate) enum Command {
-    Subscribe { venue: Venue, streams: Vec<String> },
-    Unsubscribe { venue: Venue, streams: Vec<String> },
+    Subscribe {
+        venue: Venue,
+        streams: Vec<String>,
+    },
+    Unsubscribe {
+        venue: Venue,
+        streams: Vec<String>,
+    },
+    /// Book resync on venues that send a snapshot on subscribe.
+    Resubscribe {
+        venue: Venue,
+        streams: Vec<String>,
+    },
 }
 
 /// Counters a shard publishes (Relaxed: statistics only).
@@ -202,6 +213,14 @@ pub(crate) fn run(mut s: ShardSetup) {
                         slot.session.unsubscribe(&streams);
                     }
                 }
+                Ok(Command::Resubscribe { venue, streams }) => {
+                    for slot in slots
+                        .iter_mut()
+                        .filter(|sl| sl.cfg.venue == venue && !sl.session.is_done())
+                    {
+                        slot.session.resubscribe(&streams);
+                    }
+                }
                 Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
             }
         }
@@ -247,7 +266,7 @@ pub(crate) fn run(mut s: ShardSetup) {
             }
         }
         for i in spawn {
-            let cfg = slots[i].cfg.clone();
+            let cfg = slots[i].session.current_config();
             let token = Token(slots.len());
             let conn = next_conn;
             next_conn = next_conn.wrapping_add(1);

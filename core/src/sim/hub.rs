@@ -22,6 +22,8 @@ pub(crate) struct DataMsg {
     pub is_diff: bool,
     /// The bare payload (the raw-stream frame).
     pub payload: Arc<str>,
+    /// Book diffs of dialect venues: the book sequence after this diff (0 otherwise).
+    pub seq: u64,
 }
 
 /// What a connection receives.

@@ -13,6 +13,7 @@
 //! sim.shutdown();
 //! ```
 
+pub mod dialect;
 mod fault;
 mod hub;
 mod rest;
@@ -84,6 +85,9 @@ pub struct SimConfig {
     pub hold_until_subscribed: bool,
     /// Seed of the synthetic generator.
     pub seed: u64,
+    /// Close WebSocket connections whose client sent nothing for this long (default: the
+    /// venue's rule, e.g. OKX 30 s; Binance has none).
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -96,9 +100,10 @@ impl SimConfig {
     /// Defaults for `venue`: loopback ephemeral port, TLS, synthetic 1000 frames/s of
     /// `BTCUSDT` (COIN-M `BTCUSD_PERP`), the venue's ping interval, no lifetime limit.
     pub fn new(venue: Venue) -> SimConfig {
-        let symbol = match venue {
-            Venue::BinanceCoinm => "BTCUSD_PERP",
-            _ => "BTCUSDT",
+        let symbols = match (venue, dialect::dialect_for(venue)) {
+            (Venue::BinanceCoinm, _) => vec!["BTCUSD_PERP".to_string()],
+            (_, Some(d)) => d.default_symbols(),
+            _ => vec!["BTCUSDT".to_string()],
         };
         SimConfig {
             venue,
@@ -117,10 +122,11 @@ impl SimConfig {
                 Venue::Binance => Duration::from_secs(60),
                 _ => Duration::from_secs(600),
             },
-            symbols: vec![symbol.to_string()],
+            symbols,
             faults: Vec::new(),
             hold_until_subscribed: true,
             seed: 0x5eed_7157_0000_0001,
+            idle_timeout: None,
         }
     }
 
@@ -203,6 +209,8 @@ pub(crate) struct Shared {
     pub counters: Counters,
     pub hub: hub::Hub,
     pub market: Arc<dyn Market>,
+    /// The venue's dialect and neutral market (every venue but Binance's three).
+    pub dialect: Option<(&'static dyn dialect::Dialect, Arc<dialect::NeutralMarket>)>,
     pub rest_faults: Mutex<fault::RestPending>,
     pub stall_until: Mutex<Option<Instant>>,
     pub conn_threads: Mutex<Vec<JoinHandle<()>>>,
@@ -332,7 +340,48 @@ impl Simulator {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let venue = config.venue;
+        let dialect = dialect::dialect_for(venue);
+        let mut neutral = None;
         let (market, runner): (Arc<dyn Market>, source::Runner) = match &config.source {
+            Source::Synthetic {
+                rate_per_sec,
+                symbols,
+            } if dialect.is_some() => {
+                let d = dialect.expect("checked");
+                let symbols = if symbols.is_empty() {
+                    config.symbols.clone()
+                } else {
+                    symbols.clone()
+                };
+                let m = Arc::new(dialect::NeutralMarket::new(d, &symbols, config.seed));
+                neutral = Some((d, m.clone()));
+                (
+                    Arc::new(source::NoMarket),
+                    source::Runner::Neutral(d, m, (*rate_per_sec).max(1)),
+                )
+            }
+            Source::Replay { .. }
+                if !matches!(
+                    venue,
+                    Venue::Binance | Venue::BinanceUsdm | Venue::BinanceCoinm
+                ) =>
+            {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("the simulator replays Binance captures only; {venue} runs on the synthetic source"),
+                ));
+            }
+            Source::Synthetic { .. }
+                if !matches!(
+                    venue,
+                    Venue::Binance | Venue::BinanceUsdm | Venue::BinanceCoinm
+                ) =>
+            {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("the simulator does not speak {venue} yet"),
+                ));
+            }
             Source::Synthetic {
                 rate_per_sec,
                 symbols,
@@ -371,6 +420,7 @@ impl Simulator {
             counters: Counters::default(),
             hub: hub::Hub::default(),
             market,
+            dialect: neutral,
             rest_faults: Mutex::new(fault::RestPending::default()),
             stall_until: Mutex::new(None),
             conn_threads: Mutex::new(Vec::new()),
@@ -635,7 +685,13 @@ fn connection(
             // read_head returns the end of the head inside `buf`
             let rest = buf.get(head_len..).unwrap_or_default().to_vec();
             shared.hub.unregister(id);
-            ws::serve(&shared, stream, &path, key, rest, id);
+            match &shared.dialect {
+                Some((d, m)) => {
+                    let (d, m) = (*d, m.clone());
+                    dialect::serve(&shared, d, &m, stream, &path, key, rest, id);
+                }
+                None => ws::serve(&shared, stream, &path, key, rest, id),
+            }
             return;
         }
         rest::serve(&shared, &mut stream, buf);

@@ -149,6 +149,18 @@ fn answer(shared: &Shared, method: &str, path: &str) -> Reply {
             return r;
         }
     }
+    if let Some((d, m)) = &shared.dialect {
+        used_weight(shared, 1);
+        return match d.rest(path, m) {
+            Some((200, body)) => ok(body),
+            Some((status, body)) => Reply {
+                status,
+                body,
+                retry_after: false,
+            },
+            None => error(404, -1, "Not found."),
+        };
+    }
     let venue = shared.venue;
     let ep = endpoints(venue);
     let (p, q) = path.split_once('?').unwrap_or((path, ""));

@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 /// A source ready to run on the source thread.
 pub(crate) enum Runner {
     Synth(Arc<SynthMarket>, u32),
+    Neutral(
+        &'static dyn super::dialect::Dialect,
+        Arc<super::dialect::NeutralMarket>,
+        u32,
+    ),
     Replay(Arc<ReplayMarket>, Vec<PathBuf>, Option<f64>, bool),
 }
 
@@ -26,6 +31,26 @@ impl Runner {
             return;
         }
         match self {
+            Runner::Neutral(d, m, rate) => {
+                let mut start = Instant::now();
+                let mut sent = 0u64;
+                loop {
+                    if !shared.wait_while_stalled() {
+                        return;
+                    }
+                    sent += m.step(d, shared).max(1) as u64;
+                    let due = start + Duration::from_secs_f64(sent as f64 / f64::from(rate));
+                    let now = Instant::now();
+                    if due > now {
+                        if !shared.sleep(due - now) {
+                            return;
+                        }
+                    } else if now - due > Duration::from_millis(500) {
+                        start = now;
+                        sent = 0;
+                    }
+                }
+            }
             Runner::Synth(m, rate) => {
                 let mut start = Instant::now();
                 let mut sent = 0u64;
@@ -309,6 +334,7 @@ impl ReplayMarket {
                                 symbol: Arc::from(sym),
                                 is_diff,
                                 payload: Arc::from(payload),
+                                seq: 0,
                             });
                         }
                     }
@@ -350,5 +376,20 @@ impl Market for ReplayMarket {
 
     fn klines(&self, symbol: &str, _limit: usize) -> Option<String> {
         self.snaps.get(symbol).map(|_| "[]".to_string())
+    }
+}
+
+/// The REST market of dialect venues lives in their dialect: this one knows nothing.
+pub(crate) struct NoMarket;
+
+impl Market for NoMarket {
+    fn depth(&self, _symbol: &str, _limit: usize, _stale: bool) -> Option<String> {
+        None
+    }
+    fn trades(&self, _symbol: &str, _limit: usize) -> Option<String> {
+        None
+    }
+    fn klines(&self, _symbol: &str, _limit: usize) -> Option<String> {
+        None
     }
 }

@@ -318,6 +318,7 @@ fn msg(s: &Sym, k: usize, is_diff: bool, payload: String) -> DataMsg {
         symbol: s.lower.clone(),
         is_diff,
         payload: Arc::from(payload),
+        seq: 0,
     }
 }
 
