@@ -23,6 +23,12 @@ use std::time::{Duration, Instant};
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::{Error as WsError, Message, WebSocket};
 
+/// Levels per side the neutral market keeps at most: every venue's default book subscription
+/// (OKX 400, Bybit 50, Kraken 100, …) covers the whole simulated book, so a client's book
+/// equals the simulator's exactly. Dialects serving shallower subscriptions must send the
+/// levels that enter the window themselves.
+pub const MAX_DEPTH: usize = 45;
+
 /// One side of a simulated book: price mantissa → size mantissa (at the symbol's decimals).
 pub type Levels = BTreeMap<i64, i64>;
 
@@ -39,6 +45,7 @@ pub struct SimBook {
 
 impl SimBook {
     /// Best bid and ask.
+    #[allow(clippy::type_complexity)]
     pub fn top(&self) -> (Option<(i64, i64)>, Option<(i64, i64)>) {
         (
             self.bids.iter().next_back().map(|(p, q)| (*p, *q)),
@@ -210,10 +217,24 @@ pub trait Dialect: Send + Sync {
     }
 }
 
+static KRAKEN: std::sync::LazyLock<super::dialects::kraken::Kraken> =
+    std::sync::LazyLock::new(Default::default);
+
 /// The dialect serving `venue`, if the simulator speaks it (Binance has its own code).
 pub fn dialect_for(venue: Venue) -> Option<&'static dyn Dialect> {
     match venue {
-        _ => None,
+        Venue::Binance | Venue::BinanceUsdm | Venue::BinanceCoinm => None,
+        Venue::Okx => Some(&super::dialects::okx::Okx),
+        Venue::BybitSpot => Some(&super::dialects::bybit::Bybit(Venue::BybitSpot)),
+        Venue::BybitLinear => Some(&super::dialects::bybit::Bybit(Venue::BybitLinear)),
+        Venue::BybitInverse => Some(&super::dialects::bybit::Bybit(Venue::BybitInverse)),
+        Venue::Hyperliquid => Some(&super::dialects::hyperliquid::Hyperliquid),
+        Venue::Coinbase => Some(&super::dialects::coinbase::Coinbase),
+        Venue::Kraken => Some(&*KRAKEN),
+        Venue::Bitget => Some(&super::dialects::bitget::Bitget(Venue::Bitget)),
+        Venue::BitgetFutures => Some(&super::dialects::bitget::Bitget(Venue::BitgetFutures)),
+        Venue::Gateio => Some(&super::dialects::gateio::Gateio(Venue::Gateio)),
+        Venue::GateioFutures => Some(&super::dialects::gateio::Gateio(Venue::GateioFutures)),
     }
 }
 
@@ -236,6 +257,31 @@ pub fn fixed_str(m: i64, dec: u32) -> String {
     let mut s = String::new();
     fixed(&mut s, m, dec);
     s
+}
+
+/// RFC 3339 UTC time with nanoseconds from ms since the epoch
+/// (`2026-08-09T21:05:48.851000000Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let nanos = ms.rem_euclid(1000) * 1_000_000;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // civil from days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
 }
 
 struct Rng(u64);
@@ -294,7 +340,7 @@ impl NeutralMarket {
                     ..SimBook::default()
                 };
                 let (mut b, mut a) = (base, base + tick);
-                for _ in 0..60 {
+                for _ in 0..40 {
                     book.bids.insert(b, lot * (1 + rng.below(500) as i64));
                     book.asks.insert(a, lot * (1 + rng.below(500) as i64));
                     b -= tick * (1 + rng.below(3) as i64);
@@ -431,7 +477,7 @@ impl NeutralMarket {
             } else {
                 &mut s.book.asks
             };
-            let remove = book.len() > 40 && rng.below(3) == 0;
+            let remove = book.len() > 30 && rng.below(3) == 0;
             let qty = if remove && book.contains_key(&px) {
                 0
             } else {
@@ -447,12 +493,12 @@ impl NeutralMarket {
             changes.push((side, px, qty));
         }
         // keep the far end bounded
-        while s.book.bids.len() > 80 {
+        while s.book.bids.len() > MAX_DEPTH {
             let (&p, _) = s.book.bids.iter().next().expect("non-empty");
             s.book.bids.remove(&p);
             changes.push((Side::Buy, p, 0));
         }
-        while s.book.asks.len() > 80 {
+        while s.book.asks.len() > MAX_DEPTH {
             let (&p, _) = s.book.asks.iter().next_back().expect("non-empty");
             s.book.asks.remove(&p);
             changes.push((Side::Sell, p, 0));
@@ -502,6 +548,7 @@ fn would_block(e: &WsError) -> bool {
 }
 
 /// Serves one upgraded connection in `dialect` until it closes or the simulator stops.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn serve(
     shared: &Shared,
     dialect: &dyn Dialect,
@@ -644,7 +691,8 @@ pub(crate) fn serve(
                     skip_until.remove(k);
                 }
                 for f in &reply.frames {
-                    if ws.write(Message::text(f.clone())).is_err() {
+                    let f = dialect.finish(&mut conn, "", f);
+                    if ws.write(Message::text(f)).is_err() {
                         break 'conn;
                     }
                 }
@@ -689,6 +737,13 @@ pub(crate) fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(rfc3339(1_786_309_548_851), "2026-08-09T21:05:48.851000000Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000000000Z");
+    }
 
     #[test]
     fn fixed_decimals() {

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod dialect;
+mod dialects;
 mod fault;
 mod hub;
 mod rest;

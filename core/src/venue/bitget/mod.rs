@@ -19,7 +19,7 @@ impl BitgetParser {
     pub fn new(venue: Venue, instruments: Arc<Instruments>) -> Self {
         let _ = instruments;
         BitgetParser {
-            venue: venue,
+            venue,
             stats: ParseStats::default(),
         }
     }

@@ -19,7 +19,7 @@ impl BybitParser {
     pub fn new(venue: Venue, instruments: Arc<Instruments>) -> Self {
         let _ = instruments;
         BybitParser {
-            venue: venue,
+            venue,
             stats: ParseStats::default(),
         }
     }

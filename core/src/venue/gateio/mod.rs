@@ -19,7 +19,7 @@ impl GateioParser {
     pub fn new(venue: Venue, instruments: Arc<Instruments>) -> Self {
         let _ = instruments;
         GateioParser {
-            venue: venue,
+            venue,
             stats: ParseStats::default(),
         }
     }
