@@ -454,6 +454,21 @@ impl Simulator {
         })
     }
 
+    /// The simulator's own book of `symbol` (venues served by a dialect): bids and asks best
+    /// first as `(price, size)` mantissas, and the price and size decimals.
+    #[allow(clippy::type_complexity)]
+    pub fn book(&self, symbol: &str) -> Option<(Vec<(i64, i64)>, Vec<(i64, i64)>, u32, u32)> {
+        let (_, m) = self.shared.dialect.as_ref()?;
+        m.with_symbol(symbol, |s| {
+            (
+                s.book.bids_best_first(usize::MAX).collect(),
+                s.book.asks_best_first(usize::MAX).collect(),
+                s.px_dec,
+                s.qty_dec,
+            )
+        })
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr

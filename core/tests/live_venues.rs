@@ -1,0 +1,228 @@
+//! The live engine against the simulator speaking each venue's protocol (loopback, TLS with the
+//! simulator's CA): subscribe frames as the venue documents them, acks, the client heartbeat
+//! keeping the connection past the venue's idle rule, trades, quotes, and a book that equals the
+//! simulator's own book level for level once the stream is paused; then a lost diff is
+//! detected (sequence gap or checksum) and that book is resynced the venue's way (REST or
+//! resubscribe).
+
+use std::time::{Duration, Instant};
+use tickwire::event::{Event, Kind, StatusCode, Venue};
+use tickwire::io::{Feed, FeedBuilder, Subscription};
+use tickwire::sim::{Fault, SimConfig, Simulator, Source};
+use tickwire::venue::protocol_for;
+
+const VENUES: &[Venue] = &[
+    Venue::Okx,
+    Venue::BybitSpot,
+    Venue::BybitLinear,
+    Venue::BybitInverse,
+    Venue::Coinbase,
+    Venue::Kraken,
+    Venue::Gateio,
+    Venue::GateioFutures,
+    Venue::Bitget,
+    Venue::BitgetFutures,
+    Venue::Hyperliquid,
+];
+
+struct Run {
+    sim: Simulator,
+    feed: Feed,
+    symbol: String,
+    events: Vec<Event>,
+    buf: Vec<Event>,
+}
+
+impl Run {
+    fn start(venue: Venue) -> Run {
+        let mut cfg = SimConfig::new(venue);
+        cfg.source = Source::Synthetic {
+            rate_per_sec: 300,
+            symbols: Vec::new(),
+        };
+        let heartbeat = protocol_for(venue).heartbeat().is_some();
+        if heartbeat {
+            // the venue's idle rule, shortened: only the client's heartbeat keeps us connected
+            cfg.idle_timeout = Some(Duration::from_millis(1500));
+        }
+        let symbol = cfg.symbols[0].clone();
+        let sim = Simulator::start(cfg).expect("simulator");
+        let spec = format!("{}:{symbol}:trades,bbo,book", venue.name());
+        let mut b = FeedBuilder::new()
+            .endpoint(sim.ws_url())
+            .rest_endpoint(sim.rest_url())
+            .ca_pem(sim.ca_pem().as_bytes().to_vec())
+            .backoff(Duration::from_millis(20), Duration::from_millis(200))
+            .subscribe(Subscription::parse(&spec).expect("spec"));
+        if heartbeat {
+            b = b.heartbeat_every(Duration::from_millis(300));
+        }
+        let feed = b.start().expect("feed");
+        Run {
+            sim,
+            feed,
+            symbol,
+            events: Vec::new(),
+            buf: vec![Event::default(); 4096],
+        }
+    }
+
+    fn pump(&mut self) {
+        let n = self.feed.wait(&mut self.buf, Duration::from_millis(20));
+        self.events.extend_from_slice(&self.buf[..n]);
+    }
+
+    fn count(&self, f: impl Fn(&Event) -> bool) -> usize {
+        self.events.iter().filter(|e| f(e)).count()
+    }
+
+    fn status(&self, code: StatusCode) -> usize {
+        self.count(|e| e.status() == Some(code))
+    }
+
+    fn until(&mut self, venue: Venue, what: &str, secs: u64, done: impl Fn(&Run) -> bool) {
+        let end = Instant::now() + Duration::from_secs(secs);
+        while !done(self) {
+            assert!(
+                Instant::now() < end,
+                "{venue}: timed out waiting for {what}; statuses: {:?}; metrics: {:?}",
+                self.events
+                    .iter()
+                    .filter_map(|e| e.status().map(|s| (s, e.v[1], e.v[2])))
+                    .collect::<Vec<_>>(),
+                self.feed.metrics()
+            );
+            self.pump();
+        }
+    }
+
+    /// The feed's book equals the simulator's (after a pause in the stream).
+    fn books_agree(&mut self, venue: Venue) -> Result<(), String> {
+        let (bids, asks, pd, qd) = self.sim.book(&self.symbol).ok_or("no sim book")?;
+        let book = self
+            .feed
+            .book(venue, &self.symbol)
+            .ok_or("feed has no live book")?;
+        // both as mantissas at 10^-18
+        let scale = |m: i64, dec: u32, _: i8| -> i128 { i128::from(m) * 10i128.pow(18 - dec) };
+        let ours = |m: i64, exp: i8| -> i128 { i128::from(m) * 10i128.pow((18 + exp as i32) as u32) };
+        let (fb, fa) = book.top(usize::MAX);
+        let depth = if venue == Venue::Hyperliquid { 20 } else { usize::MAX };
+        let want_b: Vec<(i128, i128)> = bids.iter().take(depth).map(|(p, q)| (scale(*p, pd, 0), scale(*q, qd, 0))).collect();
+        let want_a: Vec<(i128, i128)> = asks.iter().take(depth).map(|(p, q)| (scale(*p, pd, 0), scale(*q, qd, 0))).collect();
+        let got_b: Vec<(i128, i128)> = fb.iter().map(|l| (ours(l.px, book.px_exp), ours(l.qty, book.qty_exp))).collect();
+        let got_a: Vec<(i128, i128)> = fa.iter().map(|l| (ours(l.px, book.px_exp), ours(l.qty, book.qty_exp))).collect();
+        let n = got_b.len().min(want_b.len());
+        if n == 0 || got_b[..n] != want_b[..n] || got_a[..n.min(got_a.len())] != want_a[..n.min(got_a.len())] {
+            return Err(format!(
+                "book differs: ours {} bids/{} asks, sim {}/{}; top ours {:?}/{:?} sim {:?}/{:?}",
+                got_b.len(),
+                got_a.len(),
+                want_b.len(),
+                want_a.len(),
+                got_b.first(),
+                got_a.first(),
+                want_b.first(),
+                want_a.first()
+            ));
+        }
+        if got_b.len() != want_b.len() || got_a.len() != want_a.len() {
+            return Err(format!(
+                "depth differs: ours {}/{} sim {}/{}",
+                got_b.len(),
+                got_a.len(),
+                want_b.len(),
+                want_a.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_venue(venue: Venue) {
+    let mut r = Run::start(venue);
+    r.until(venue, "trades, quotes and a synced book", 20, |r| {
+        r.count(|e| e.kind == Kind::Trade as u8) >= 10
+            && r.count(|e| e.kind == Kind::Quote as u8) >= 10
+            && r.feed.book(venue, &r.symbol).is_some()
+    });
+    // past the (shortened) idle rule: still the first connection
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(2500) {
+        r.pump();
+    }
+    assert_eq!(r.feed.metrics().connects, 1, "{venue}: the heartbeat must keep the connection");
+    assert_eq!(r.status(StatusCode::Malformed), 0, "{venue}: malformed frames");
+    assert_eq!(r.status(StatusCode::Crossed), 0, "{venue}: crossed book");
+    assert_eq!(r.status(StatusCode::Gap), 0, "{venue}: gap without a fault");
+    assert_eq!(r.status(StatusCode::ChecksumMismatch), 0, "{venue}: checksum mismatch without a fault");
+    // pause the stream, let the feed drain, compare books level for level
+    r.sim.inject(Fault::Stall(Duration::from_millis(1500)));
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(600) {
+        r.pump();
+    }
+    if let Err(e) = r.books_agree(venue) {
+        panic!("{venue}: {e}");
+    }
+    // a lost diff is detected and only a resync brings the book back
+    if matches!(venue, Venue::Hyperliquid | Venue::Coinbase) {
+        // Hyperliquid pushes full books (nothing to lose); Coinbase stamps sequence_num per
+        // connection when sending, so a diff lost before that cannot be seen (tested on the
+        // parser with a real sequence gap instead)
+        r.feed.shutdown();
+        r.sim.shutdown();
+        return;
+    }
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(1000) {
+        r.pump();
+    }
+    let synced_before = r.status(StatusCode::BookSynced);
+    r.sim.inject(Fault::Drop(1));
+    r.until(venue, "a gap or checksum mismatch, then a resynced book", 20, |r| {
+        (r.status(StatusCode::Gap) + r.status(StatusCode::ChecksumMismatch)) >= 1
+            && r.status(StatusCode::BookSynced) > synced_before
+            && r.feed.book(venue, &r.symbol).is_some()
+    });
+    r.sim.inject(Fault::Stall(Duration::from_millis(1500)));
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(600) {
+        r.pump();
+    }
+    if let Err(e) = r.books_agree(venue) {
+        panic!("{venue} after resync: {e}");
+    }
+    r.feed.shutdown();
+    r.sim.shutdown();
+}
+
+macro_rules! venue_tests {
+    ($($name:ident => $venue:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check_venue($venue);
+            }
+        )*
+    };
+}
+
+venue_tests! {
+    okx => Venue::Okx,
+    bybit_spot => Venue::BybitSpot,
+    bybit_linear => Venue::BybitLinear,
+    bybit_inverse => Venue::BybitInverse,
+    coinbase => Venue::Coinbase,
+    kraken => Venue::Kraken,
+    gateio => Venue::Gateio,
+    gateio_futures => Venue::GateioFutures,
+    bitget => Venue::Bitget,
+    bitget_futures => Venue::BitgetFutures,
+    hyperliquid => Venue::Hyperliquid,
+}
+
+#[test]
+fn every_venue_is_covered() {
+    assert_eq!(VENUES.len() + 3, Venue::ALL.len());
+}
