@@ -17,8 +17,12 @@ pub struct DemoArgs {
     /// Simulator messages per second (all streams together).
     #[arg(long, default_value_t = 3000)]
     rate: u32,
-    /// Symbols to simulate.
-    #[arg(long, value_delimiter = ',', default_value = "BTCUSDT,ETHUSDT,SOLUSDT")]
+    /// The venue whose protocol the simulator speaks (binance, okx, bybit-linear, coinbase,
+    /// kraken, gateio, bitget, hyperliquid, ...).
+    #[arg(long, default_value = "binance")]
+    venue: String,
+    /// Symbols to simulate, in the venue's native form (default: BTC, ETH and SOL markets).
+    #[arg(long, value_delimiter = ',')]
     symbols: Vec<String>,
     /// Do not inject faults (a dropped diff at 40 %, a disconnect at 70 % of the run).
     #[arg(long)]
@@ -36,14 +40,22 @@ struct PerSymbol {
 }
 
 pub fn run(args: DemoArgs) -> Result<()> {
-    let symbols: Vec<String> = args
-        .symbols
-        .iter()
-        .map(|s| s.trim().to_ascii_uppercase())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let venue = Venue::from_name(&args.venue).ok_or_else(|| {
+        let names: Vec<&str> = Venue::ALL.iter().map(|v| v.name()).collect();
+        anyhow::anyhow!("unknown venue {:?} (known: {})", args.venue, names.join(", "))
+    })?;
+    let symbols: Vec<String> = if args.symbols.is_empty() {
+        default_symbols(venue)
+    } else {
+        args.symbols
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(|s| if venue == Venue::Hyperliquid { s } else { s.to_ascii_uppercase() })
+            .collect()
+    };
     let total = Duration::from_secs_f64(args.seconds.max(1.0));
-    let mut config = SimConfig::new(Venue::Binance);
+    let mut config = SimConfig::new(venue);
     config.symbols = symbols.clone();
     config.source = Source::Synthetic {
         rate_per_sec: args.rate.max(1),
@@ -57,7 +69,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     let sim = Simulator::start(config).context("cannot start the simulator")?;
     println!(
-        "tickwire demo: simulator serving Binance spot on {} (TLS, generated CA)",
+        "tickwire demo: simulator serving {venue} on {} (TLS, generated CA)",
         sim.ws_url()
     );
     let mut builder = FeedBuilder::new()
@@ -67,13 +79,14 @@ pub fn run(args: DemoArgs) -> Result<()> {
         .backoff(Duration::from_millis(50), Duration::from_secs(1));
     for s in &symbols {
         builder = builder.subscribe(Subscription::parse(&format!(
-            "binance:{s}:trades,bbo,book"
+            "{}:{s}:trades,bbo,book",
+            venue.name()
         ))?);
     }
     let mut feed = builder.start().context("cannot start the feed")?;
     if !args.no_faults {
         println!(
-            "faults on schedule: a dropped depth diff at {:.0} s (gap → resync over REST), every connection dropped at {:.0} s (reconnect)",
+            "faults on schedule: a dropped depth diff at {:.0} s (gap or checksum mismatch → resync the venue's way), every connection dropped at {:.0} s (reconnect)",
             total.as_secs_f64() * 0.4,
             total.as_secs_f64() * 0.7
         );
@@ -115,6 +128,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             let secs = window_start.elapsed().as_secs_f64();
             report(
                 &feed,
+                venue,
                 &per,
                 &statuses,
                 started.elapsed().as_secs_f64(),
@@ -128,7 +142,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let m = feed.metrics();
     let books_live = symbols
         .iter()
-        .filter(|s| feed.book(Venue::Binance, s).is_some())
+        .filter(|s| feed.book(venue, s).is_some())
         .count();
     println!();
     println!(
@@ -170,6 +184,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
 
 fn report(
     feed: &tickwire::io::Feed,
+    venue: Venue,
     per: &BTreeMap<String, PerSymbol>,
     statuses: &BTreeMap<&'static str, u64>,
     t: f64,
@@ -203,7 +218,7 @@ fn report(
                 d(q[3], p.exps.1)
             )
         });
-        let book = match feed.book_top(Venue::Binance, sym, 1) {
+        let book = match feed.book_top(venue, sym, 1) {
             Some((b, a)) if !b.is_empty() && !a.is_empty() => {
                 format!("book {} / {}", d(b[0].px, p.exps.0), d(a[0].px, p.exps.0))
             }
@@ -212,4 +227,23 @@ fn report(
         println!("   {sym:<9} trades {:>6} bbo {:>6} levels {:>7}   last {trade:<28} bbo {bbo:<40} {book}", p.trades, p.quotes, p.levels);
     }
     let _ = StatusCode::Gap;
+}
+
+/// The BTC, ETH and SOL markets in `venue`'s native spelling.
+fn default_symbols(venue: Venue) -> Vec<String> {
+    let pat = match venue {
+        Venue::Binance | Venue::BinanceUsdm | Venue::BybitSpot | Venue::BybitLinear => "{}USDT",
+        Venue::Bitget | Venue::BitgetFutures => "{}USDT",
+        Venue::BinanceCoinm => "{}USD_PERP",
+        Venue::BybitInverse => "{}USD",
+        Venue::Okx => "{}-USDT",
+        Venue::Coinbase => "{}-USD",
+        Venue::Kraken => "{}/USD",
+        Venue::Gateio | Venue::GateioFutures => "{}_USDT",
+        _ => "{}",
+    };
+    ["BTC", "ETH", "SOL"]
+        .iter()
+        .map(|b| pat.replace("{}", b))
+        .collect()
 }

@@ -10,7 +10,9 @@ use tickwire::sim::{SimConfig, Simulator, Source};
 
 #[derive(clap::Args)]
 pub struct SimArgs {
-    /// Venue protocol to serve: binance, binance-usdm, binance-coinm.
+    /// Venue protocol to serve: binance, binance-usdm, binance-coinm, okx, bybit-spot,
+    /// bybit-linear, bybit-inverse, coinbase, kraken, gateio, gateio-futures, bitget,
+    /// bitget-futures, hyperliquid (replay: Binance's three only).
     #[arg(long, default_value = "binance")]
     venue: String,
     /// Address to listen on.
@@ -25,8 +27,9 @@ pub struct SimArgs {
     /// Synthetic messages per second.
     #[arg(long, default_value_t = 1000)]
     rate: u32,
-    /// Symbols for the synthetic generator.
-    #[arg(long, value_delimiter = ',', default_value = "BTCUSDT")]
+    /// Symbols for the synthetic generator, in the venue's native form (default: the venue's
+    /// BTC market: BTCUSDT, BTC-USDT, BTC/USD, BTC_USDT, BTC-USD, BTC).
+    #[arg(long, value_delimiter = ',')]
     symbols: Vec<String>,
     /// Write the CA certificate clients must trust (PEM) to this path.
     #[arg(long)]
@@ -49,11 +52,13 @@ pub fn run(args: SimArgs) -> Result<()> {
     config.listen = args.listen;
     config.tls = !args.no_tls;
     config.lifetime = args.lifetime.map(Duration::from_secs_f64);
-    let symbols: Vec<String> = args
-        .symbols
-        .iter()
-        .map(|s| s.to_ascii_uppercase())
-        .collect();
+    let symbols: Vec<String> = if args.symbols.is_empty() {
+        config.symbols.clone()
+    } else if venue == Venue::Hyperliquid {
+        args.symbols.clone() // coins are case-sensitive (kPEPE)
+    } else {
+        args.symbols.iter().map(|s| s.to_ascii_uppercase()).collect()
+    };
     config.symbols = symbols.clone();
     config.source = if args.replay.is_empty() {
         Source::Synthetic {
