@@ -20,6 +20,9 @@ pub struct InstrumentInfo {
     pub venue: Venue,
     /// The venue's native symbol as it appears in messages (`BTCUSDT`, `BTCUSD_PERP`).
     pub symbol: String,
+    /// The unified view of the symbol across venues: `BTC-USDT` for spot, `BTC-USDT-PERP`,
+    /// `BTC-USD-20241227` for derivatives (from [`crate::venue::Protocol::unified_symbol`]).
+    pub unified: String,
     /// Prices are `mantissa × 10^px_exp`.
     pub px_exp: i8,
     /// Sizes are `mantissa × 10^qty_exp`.
@@ -66,6 +69,7 @@ impl Instruments {
             id,
             venue,
             symbol: symbol.to_owned(),
+            unified: crate::venue::protocol_for(venue).unified_symbol(symbol),
             px_exp,
             qty_exp,
         };
@@ -93,6 +97,16 @@ impl Instruments {
         t.by_key
             .get(&(venue, symbol.to_owned()))
             .map(|id| t.by_id[id.0 as usize].clone())
+    }
+
+    /// Instruments whose unified symbol is `unified` (`BTC-USDT`), on every venue.
+    pub fn find_unified(&self, unified: &str) -> Vec<InstrumentInfo> {
+        self.read()
+            .by_id
+            .iter()
+            .filter(|i| i.unified.eq_ignore_ascii_case(unified))
+            .cloned()
+            .collect()
     }
 
     /// Looks up an instrument by id.

@@ -105,15 +105,37 @@ impl Run {
             .ok_or("feed has no live book")?;
         // both as mantissas at 10^-18
         let scale = |m: i64, dec: u32, _: i8| -> i128 { i128::from(m) * 10i128.pow(18 - dec) };
-        let ours = |m: i64, exp: i8| -> i128 { i128::from(m) * 10i128.pow((18 + exp as i32) as u32) };
+        let ours =
+            |m: i64, exp: i8| -> i128 { i128::from(m) * 10i128.pow((18 + exp as i32) as u32) };
         let (fb, fa) = book.top(usize::MAX);
-        let depth = if venue == Venue::Hyperliquid { 20 } else { usize::MAX };
-        let want_b: Vec<(i128, i128)> = bids.iter().take(depth).map(|(p, q)| (scale(*p, pd, 0), scale(*q, qd, 0))).collect();
-        let want_a: Vec<(i128, i128)> = asks.iter().take(depth).map(|(p, q)| (scale(*p, pd, 0), scale(*q, qd, 0))).collect();
-        let got_b: Vec<(i128, i128)> = fb.iter().map(|l| (ours(l.px, book.px_exp), ours(l.qty, book.qty_exp))).collect();
-        let got_a: Vec<(i128, i128)> = fa.iter().map(|l| (ours(l.px, book.px_exp), ours(l.qty, book.qty_exp))).collect();
+        let depth = if venue == Venue::Hyperliquid {
+            20
+        } else {
+            usize::MAX
+        };
+        let want_b: Vec<(i128, i128)> = bids
+            .iter()
+            .take(depth)
+            .map(|(p, q)| (scale(*p, pd, 0), scale(*q, qd, 0)))
+            .collect();
+        let want_a: Vec<(i128, i128)> = asks
+            .iter()
+            .take(depth)
+            .map(|(p, q)| (scale(*p, pd, 0), scale(*q, qd, 0)))
+            .collect();
+        let got_b: Vec<(i128, i128)> = fb
+            .iter()
+            .map(|l| (ours(l.px, book.px_exp), ours(l.qty, book.qty_exp)))
+            .collect();
+        let got_a: Vec<(i128, i128)> = fa
+            .iter()
+            .map(|l| (ours(l.px, book.px_exp), ours(l.qty, book.qty_exp)))
+            .collect();
         let n = got_b.len().min(want_b.len());
-        if n == 0 || got_b[..n] != want_b[..n] || got_a[..n.min(got_a.len())] != want_a[..n.min(got_a.len())] {
+        if n == 0
+            || got_b[..n] != want_b[..n]
+            || got_a[..n.min(got_a.len())] != want_a[..n.min(got_a.len())]
+        {
             return Err(format!(
                 "book differs: ours {} bids/{} asks, sim {}/{}; top ours {:?}/{:?} sim {:?}/{:?}",
                 got_b.len(),
@@ -151,11 +173,23 @@ fn check_venue(venue: Venue) {
     while t0.elapsed() < Duration::from_millis(2500) {
         r.pump();
     }
-    assert_eq!(r.feed.metrics().connects, 1, "{venue}: the heartbeat must keep the connection");
-    assert_eq!(r.status(StatusCode::Malformed), 0, "{venue}: malformed frames");
+    assert_eq!(
+        r.feed.metrics().connects,
+        1,
+        "{venue}: the heartbeat must keep the connection"
+    );
+    assert_eq!(
+        r.status(StatusCode::Malformed),
+        0,
+        "{venue}: malformed frames"
+    );
     assert_eq!(r.status(StatusCode::Crossed), 0, "{venue}: crossed book");
     assert_eq!(r.status(StatusCode::Gap), 0, "{venue}: gap without a fault");
-    assert_eq!(r.status(StatusCode::ChecksumMismatch), 0, "{venue}: checksum mismatch without a fault");
+    assert_eq!(
+        r.status(StatusCode::ChecksumMismatch),
+        0,
+        "{venue}: checksum mismatch without a fault"
+    );
     // pause the stream, let the feed drain, compare books level for level
     r.sim.inject(Fault::Stall(Duration::from_millis(1500)));
     let t0 = Instant::now();
@@ -180,11 +214,16 @@ fn check_venue(venue: Venue) {
     }
     let synced_before = r.status(StatusCode::BookSynced);
     r.sim.inject(Fault::Drop(1));
-    r.until(venue, "a gap or checksum mismatch, then a resynced book", 20, |r| {
-        (r.status(StatusCode::Gap) + r.status(StatusCode::ChecksumMismatch)) >= 1
-            && r.status(StatusCode::BookSynced) > synced_before
-            && r.feed.book(venue, &r.symbol).is_some()
-    });
+    r.until(
+        venue,
+        "a gap or checksum mismatch, then a resynced book",
+        20,
+        |r| {
+            (r.status(StatusCode::Gap) + r.status(StatusCode::ChecksumMismatch)) >= 1
+                && r.status(StatusCode::BookSynced) > synced_before
+                && r.feed.book(venue, &r.symbol).is_some()
+        },
+    );
     r.sim.inject(Fault::Stall(Duration::from_millis(1500)));
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_millis(600) {

@@ -445,6 +445,10 @@ typedef struct tw_instrument {
    * The venue's symbol, NUL-terminated.
    */
   char symbol[64];
+  /**
+   * The unified symbol (`BTC-USDT`, `BTC-USDT-PERP`), NUL-terminated.
+   */
+  char unified[64];
 } tw_instrument;
 
 /**

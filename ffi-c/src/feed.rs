@@ -44,6 +44,8 @@ pub struct tw_instrument {
     pub qty_exp: i8,
     /// The venue's symbol, NUL-terminated.
     pub symbol: [c_char; 64],
+    /// The unified symbol (`BTC-USDT`, `BTC-USDT-PERP`), NUL-terminated.
+    pub unified: [c_char; 64],
 }
 
 /// A snapshot of a feed's counters. Live feeds fill every field; a replay fills the pipeline,
@@ -565,22 +567,26 @@ fn find(f: &tw_feed, v: Venue, sym: &str) -> Result<InstrumentInfo, Error> {
 }
 
 fn instrument(info: &InstrumentInfo) -> Result<tw_instrument, Error> {
-    let bytes = info.symbol.as_bytes();
-    let mut symbol = [0 as c_char; 64];
-    if bytes.len() >= symbol.len() {
-        return Err(Error::new(
-            TW_BUFFER_TOO_SMALL,
-            format!("symbol {:?} longer than 63 bytes", info.symbol),
-        ));
-    }
-    for (d, s) in symbol.iter_mut().zip(bytes) {
-        *d = *s as c_char;
-    }
+    let text = |what: &str, s: &str| -> Result<[c_char; 64], Error> {
+        let bytes = s.as_bytes();
+        let mut out = [0 as c_char; 64];
+        if bytes.len() >= out.len() {
+            return Err(Error::new(
+                TW_BUFFER_TOO_SMALL,
+                format!("{what} {s:?} longer than 63 bytes"),
+            ));
+        }
+        for (d, b) in out.iter_mut().zip(bytes) {
+            *d = *b as c_char;
+        }
+        Ok(out)
+    };
     Ok(tw_instrument {
         id: info.id.0,
         venue: info.venue as u16,
         px_exp: info.px_exp,
         qty_exp: info.qty_exp,
-        symbol,
+        symbol: text("symbol", &info.symbol)?,
+        unified: text("unified symbol", &info.unified)?,
     })
 }

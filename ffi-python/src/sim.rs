@@ -42,13 +42,19 @@ impl Simulator {
         let symbols: Vec<String> = symbols
             .unwrap_or_default()
             .into_iter()
-            .map(|s| s.trim().to_ascii_uppercase())
+            .map(|s| {
+                if v == Venue::Hyperliquid {
+                    s.trim().to_string() // coins are case-sensitive (kPEPE)
+                } else {
+                    s.trim().to_ascii_uppercase()
+                }
+            })
             .collect();
         if let Some(bad) = symbols.iter().find(|s| {
             s.is_empty()
                 || !s
                     .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                    .all(|c| c.is_ascii_alphanumeric() || b"_-/".contains(&c))
         }) {
             return Err(errors::ConfigError::new_err(format!("bad symbol {bad:?}")));
         }

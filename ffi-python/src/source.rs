@@ -313,12 +313,23 @@ impl Source {
         &self.description
     }
 
-    /// The instrument table: `(id, venue, symbol, px_exp, qty_exp)` per instrument, by id.
-    fn instruments(&self) -> Vec<(u32, &'static str, String, i8, i8)> {
+    /// The instrument table: `(id, venue, symbol, px_exp, qty_exp, unified)` per instrument,
+    /// by id.
+    #[allow(clippy::type_complexity)]
+    fn instruments(&self) -> Vec<(u32, &'static str, String, i8, i8, String)> {
         self.instruments
             .snapshot()
             .into_iter()
-            .map(|i| (i.id.0, i.venue.name(), i.symbol, i.px_exp, i.qty_exp))
+            .map(|i| {
+                (
+                    i.id.0,
+                    i.venue.name(),
+                    i.symbol,
+                    i.px_exp,
+                    i.qty_exp,
+                    i.unified,
+                )
+            })
             .collect()
     }
 
@@ -332,7 +343,11 @@ impl Source {
         n: usize,
     ) -> PyResult<Option<(Vec<(i64, i64)>, Vec<(i64, i64)>, i8, i8)>> {
         let v = self::venue(venue)?;
-        let symbol = symbol.trim().to_ascii_uppercase();
+        let symbol = if v == Venue::Hyperliquid {
+            symbol.trim().to_string()
+        } else {
+            symbol.trim().to_ascii_uppercase()
+        };
         let Some(info) = self.instruments.find(v, &symbol) else {
             return Ok(None);
         };

@@ -42,7 +42,11 @@ struct PerSymbol {
 pub fn run(args: DemoArgs) -> Result<()> {
     let venue = Venue::from_name(&args.venue).ok_or_else(|| {
         let names: Vec<&str> = Venue::ALL.iter().map(|v| v.name()).collect();
-        anyhow::anyhow!("unknown venue {:?} (known: {})", args.venue, names.join(", "))
+        anyhow::anyhow!(
+            "unknown venue {:?} (known: {})",
+            args.venue,
+            names.join(", ")
+        )
     })?;
     let symbols: Vec<String> = if args.symbols.is_empty() {
         default_symbols(venue)
@@ -51,7 +55,13 @@ pub fn run(args: DemoArgs) -> Result<()> {
             .iter()
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
-            .map(|s| if venue == Venue::Hyperliquid { s } else { s.to_ascii_uppercase() })
+            .map(|s| {
+                if venue == Venue::Hyperliquid {
+                    s
+                } else {
+                    s.to_ascii_uppercase()
+                }
+            })
             .collect()
     };
     let total = Duration::from_secs_f64(args.seconds.max(1.0));

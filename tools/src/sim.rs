@@ -57,7 +57,10 @@ pub fn run(args: SimArgs) -> Result<()> {
     } else if venue == Venue::Hyperliquid {
         args.symbols.clone() // coins are case-sensitive (kPEPE)
     } else {
-        args.symbols.iter().map(|s| s.to_ascii_uppercase()).collect()
+        args.symbols
+            .iter()
+            .map(|s| s.to_ascii_uppercase())
+            .collect()
     };
     config.symbols = symbols.clone();
     config.source = if args.replay.is_empty() {

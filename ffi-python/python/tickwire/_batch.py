@@ -61,9 +61,9 @@ class InstrumentTable:
 
     def __init__(self, source: "_native.Source") -> None:
         self._source = source
-        self._rows: List[Tuple[int, str, str, int, int]] = []
+        self._rows: List[Tuple[int, str, str, int, int, str]] = []
 
-    def rows(self, need: int = 0) -> List[Tuple[int, str, str, int, int]]:
+    def rows(self, need: int = 0) -> List[Tuple[int, str, str, int, int, str]]:
         """Every instrument as `(id, venue, symbol, px_exp, qty_exp)`, refreshed if `need` ids are unknown."""
         if need > len(self._rows) or not self._rows:
             self._rows = self._source.instruments()

@@ -126,10 +126,11 @@ class Stream:
 
     # --- state --------------------------------------------------------------------------------
     def instruments(self) -> List[Dict[str, Any]]:
-        """The instrument table: `{"id", "venue", "symbol", "px_exp", "qty_exp"}` per instrument."""
+        """The instrument table: `{"id", "venue", "symbol", "px_exp", "qty_exp", "unified"}` per
+        instrument (`unified` is the cross-venue name: `BTC-USDT`, `BTC-USDT-PERP`)."""
         return [
-            {"id": i, "venue": v, "symbol": s, "px_exp": pe, "qty_exp": qe}
-            for i, v, s, pe, qe in self._native.instruments()
+            {"id": i, "venue": v, "symbol": s, "px_exp": pe, "qty_exp": qe, "unified": u}
+            for i, v, s, pe, qe, u in self._native.instruments()
         ]
 
     def book(self, venue: str, symbol: str) -> Book:
