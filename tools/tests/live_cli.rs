@@ -186,3 +186,65 @@ fn demo_runs_and_exits_zero() {
     assert!(text.contains("gap(s) announced and resynced"), "{text}");
     assert!(text.contains("malformed frames: 0"), "{text}");
 }
+
+/// `tickwire sim --venue V` and `tickwire stream` against it, for every venue the simulator
+/// speaks besides Binance: trades, quotes and a synced book arrive as JSON lines.
+#[test]
+fn stream_every_venue_from_its_simulator() {
+    let dir = std::env::temp_dir().join(format!("tickwire-venues-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (venue, symbol) in [
+        ("okx", "BTC-USDT"),
+        ("bybit-spot", "BTCUSDT"),
+        ("bybit-linear", "BTCUSDT"),
+        ("bybit-inverse", "BTCUSD"),
+        ("coinbase", "BTC-USD"),
+        ("kraken", "BTC/USD"),
+        ("gateio", "BTC_USDT"),
+        ("gateio-futures", "BTC_USDT"),
+        ("bitget", "BTCUSDT"),
+        ("bitget-futures", "BTCUSDT"),
+        ("hyperliquid", "BTC"),
+    ] {
+        let ca = dir.join(format!("{venue}-ca.pem"));
+        let mut child = bin()
+            .args(["sim", "--venue", venue, "--rate", "500", "--duration", "20", "--tls-cert-out"])
+            .arg(&ca)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sim");
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        let _sim = Sim(child);
+        let out = bin()
+            .args([
+                "stream",
+                &format!("{venue}:{symbol}:trades,bbo,book"),
+                "--endpoint",
+                url.trim(),
+                "--duration",
+                "2.5",
+                "--ca",
+            ])
+            .arg(&ca)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{venue}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let has = |kind: &str| lines.iter().any(|l| l["kind"] == kind && l["symbol"] == symbol);
+        assert!(has("trade"), "{venue}: no trade in {} lines", lines.len());
+        assert!(has("quote"), "{venue}: no quote");
+        assert!(has("book"), "{venue}: no book level");
+        assert!(
+            !lines.iter().any(|l| l["status"] == "malformed"),
+            "{venue}: malformed frames"
+        );
+    }
+}
