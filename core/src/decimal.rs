@@ -93,7 +93,7 @@ impl fmt::Display for DecimalError {
 impl std::error::Error for DecimalError {}
 
 /// `10^i` for `i` in `0..=19`.
-const POW10: [u64; 20] = {
+pub(crate) const POW10: [u64; 20] = {
     let mut t = [1u64; 20];
     let mut i = 1;
     while i < 20 {
@@ -123,6 +123,20 @@ pub fn parse(s: &[u8], exp: i8) -> Result<i64, DecimalError> {
         return general(s, exp);
     }
     parse_other(s, exp)
+}
+
+/// See `fast::quoted`: a quoted plain decimal at `buf[at..]` in one pass (`exp` in -10..=0).
+#[inline(always)]
+pub(crate) fn parse_quoted(
+    buf: &[u8],
+    at: usize,
+    exp: i8,
+) -> Option<(Result<i64, DecimalError>, usize)> {
+    let k = (-i32::from(exp)) as u32;
+    if k > 10 {
+        return None;
+    }
+    fast::quoted(buf, at, k as usize)
 }
 
 /// `exp` outside -10..=0.
@@ -251,6 +265,61 @@ mod fast {
             return None;
         };
         Some(combine::<SMALL_K>(neg, int, frac, b, k))
+    }
+
+    /// A quoted plain decimal `[digits][.digits]"` starting at `buf[at]` (just after the opening
+    /// quote), with at most 7 integer and 8 fraction digits: the value at `10^-k` (`k <= 10`)
+    /// and the index just past the closing quote, found by the same word loads that read the
+    /// digits. `None` for anything else (the caller scans the string and calls [`super::parse`],
+    /// which returns the same value whenever this one does).
+    #[inline(always)]
+    pub(crate) fn quoted(
+        buf: &[u8],
+        at: usize,
+        k: usize,
+    ) -> Option<(Result<i64, DecimalError>, usize)> {
+        if at + 8 > buf.len() {
+            return None;
+        }
+        let d0 = load8(buf, at) ^ ZEROS;
+        let nd0 = nondigits(d0);
+        if nd0 == 0 {
+            return None;
+        }
+        let a = (nd0.trailing_zeros() / 8) as usize;
+        let stop = ((d0 >> (8 * a)) as u8) ^ b'0';
+        // `a` digits shifted to the top, leading zero digits below
+        let int = if a == 0 {
+            0
+        } else {
+            swar8((d0 << (8 * (7 - a))) << 8)
+        };
+        if stop == b'"' {
+            if a == 0 {
+                return None;
+            }
+            return Some((combine::<true>(false, int, 0, 0, k), at + a + 1));
+        }
+        if stop != b'.' || a == 0 {
+            return None;
+        }
+        let f0 = at + a + 1;
+        if f0 + 8 > buf.len() {
+            return None;
+        }
+        let d1 = load8(buf, f0) ^ ZEROS;
+        let nd1 = nondigits(d1);
+        let c = (nd1.trailing_zeros() / 8) as usize; // 8 when all eight are digits
+        let end = f0 + c;
+        if c == 0 || buf.get(end) != Some(&b'"') {
+            return None;
+        }
+        let frac = if c == 8 {
+            swar8(d1)
+        } else {
+            swar8(d1 << (8 * (8 - c)))
+        };
+        Some((combine::<true>(false, int, frac, c, k), end + 1))
     }
 
     /// `value = int + frac × 10^-b`; returns `value × 10^k`. `int < 10^7`, `frac < 10^16`,

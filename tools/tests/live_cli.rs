@@ -208,7 +208,16 @@ fn stream_every_venue_from_its_simulator() {
     ] {
         let ca = dir.join(format!("{venue}-ca.pem"));
         let mut child = bin()
-            .args(["sim", "--venue", venue, "--rate", "500", "--duration", "20", "--tls-cert-out"])
+            .args([
+                "sim",
+                "--venue",
+                venue,
+                "--rate",
+                "500",
+                "--duration",
+                "20",
+                "--tls-cert-out",
+            ])
             .arg(&ca)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -232,13 +241,21 @@ fn stream_every_venue_from_its_simulator() {
             .arg(&ca)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{venue}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{venue}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         let lines: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        let has = |kind: &str| lines.iter().any(|l| l["kind"] == kind && l["symbol"] == symbol);
+        let has = |kind: &str| {
+            lines
+                .iter()
+                .any(|l| l["kind"] == kind && l["symbol"] == symbol)
+        };
         assert!(has("trade"), "{venue}: no trade in {} lines", lines.len());
         assert!(has("quote"), "{venue}: no quote");
         assert!(has("book"), "{venue}: no book level");

@@ -31,7 +31,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `c`.
-    #[inline]
+    #[inline(always)]
     pub fn byte(&mut self, c: u8) -> Option<()> {
         if self.b.get(self.i) == Some(&c) {
             self.i += 1;
@@ -47,9 +47,23 @@ impl<'a> Scanner<'a> {
         self.b.get(self.i).copied()
     }
 
-    /// `"key":` → `key`.
-    #[inline]
+    /// `"key":` → `key`. Venues' hot keys are one or two letters: those are matched as one
+    /// 4- or 5-byte pattern without the string scan.
+    #[inline(always)]
     pub fn key(&mut self) -> Option<&'a [u8]> {
+        let b = self.b;
+        let i = self.i;
+        if let Some(&[b'"', k, c2, c3]) = b.get(i..i + 4) {
+            let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
+            if c2 == b'"' && c3 == b':' && plain(k) {
+                self.i = i + 4;
+                return Some(&b[i + 1..i + 2]);
+            }
+            if c3 == b'"' && plain(k) && plain(c2) && b.get(i + 4) == Some(&b':') {
+                self.i = i + 5;
+                return Some(&b[i + 1..i + 3]);
+            }
+        }
         let k = self.string()?;
         self.byte(b':')?;
         Some(k)
@@ -57,7 +71,7 @@ impl<'a> Scanner<'a> {
 
     /// A string without escapes → its content. Eight bytes at a time: a word is searched for
     /// `"`, `\\` and raw control characters (banned in JSON strings) at once.
-    #[inline]
+    #[inline(always)]
     pub fn string(&mut self) -> Option<&'a [u8]> {
         self.byte(b'"')?;
         let start = self.i;
@@ -140,21 +154,49 @@ impl<'a> Scanner<'a> {
     }
 
     /// A non-negative integer that fits `u64`.
-    #[inline]
+    #[inline(always)]
     pub fn uint(&mut self) -> Option<u64> {
         let rest = &self.b[self.i..];
-        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        // eight digits at a time (millisecond times and ids have 10 to 13)
+        let mut n = 0;
+        while let Some(chunk) = rest.get(n..n + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            let w = u64::from_le_bytes(word);
+            // a byte is a digit when (b - '0') < 10: high nibble 3 and low nibble <= 9
+            let non_digit = ((w & 0xf0f0_f0f0_f0f0_f0f0) ^ 0x3030_3030_3030_3030)
+                | ((w & 0x0f0f_0f0f_0f0f_0f0f).wrapping_add(0x0606_0606_0606_0606)
+                    & 0xf0f0_f0f0_f0f0_f0f0);
+            if non_digit != 0 {
+                n += (non_digit.trailing_zeros() / 8) as usize;
+                break;
+            }
+            n += 8;
+        }
+        if n % 8 == 0 {
+            n += rest[n..].iter().take_while(|c| c.is_ascii_digit()).count();
+        }
         if n == 0 || (n > 1 && rest[0] == b'0') || matches!(rest.get(n), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let digits = &rest[..n];
         let v = if n <= 19 {
-            // at most 19 digits cannot overflow a u64
-            digits
-                .iter()
-                .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'))
+            // at most 19 digits cannot overflow a u64; eight at a time
+            let mut v = 0u64;
+            let mut j = 0;
+            while let Some(chunk) = rest.get(j..j + 8).filter(|_| j + 8 <= n) {
+                let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+                    break;
+                };
+                v = v * 100_000_000 + eight_digits(u64::from_le_bytes(word));
+                j += 8;
+            }
+            for &c in &rest[j..n] {
+                v = v * 10 + u64::from(c - b'0');
+            }
+            v
         } else {
-            digits.iter().try_fold(0u64, |v, &c| {
+            rest[..n].iter().try_fold(0u64, |v, &c| {
                 v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
             })?
         };
@@ -163,7 +205,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An integer that fits `i64`.
-    #[inline]
+    #[inline(always)]
     pub fn int(&mut self) -> Option<i64> {
         if self.byte(b'-').is_some() {
             let v = self.uint()?;
@@ -174,7 +216,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `true` or `false`.
-    #[inline]
+    #[inline(always)]
     pub fn boolean(&mut self) -> Option<bool> {
         let rest = &self.b[self.i..];
         if rest.starts_with(b"true") {
@@ -189,7 +231,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `,` or a closing `}`/`]`.
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self, close: u8) -> Option<Next> {
         match self.peek()? {
             b',' => {
@@ -215,6 +257,21 @@ impl<'a> Scanner<'a> {
         self.i
     }
 
+    /// A quoted plain decimal (`"61737.63000000"`: digits, at most one point, no sign, at most
+    /// 7 integer and 8 fraction digits) read straight into a mantissa at `exp` by the same word
+    /// loads that find its end. `None` when the text is anything else: the caller then reads it
+    /// with [`Scanner::string`] and [`crate::decimal::parse`], which give the same result
+    /// whenever this one gives one. A value that does not convert exactly is `Some(Err)`.
+    #[inline(always)]
+    pub fn quoted_decimal(&mut self, exp: i8) -> Option<Result<i64, crate::decimal::DecimalError>> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let (v, end) = crate::decimal::parse_quoted(self.b, self.i + 1, exp)?;
+        self.i = end;
+        Some(v)
+    }
+
     /// An array of `[string, string]` pairs, calling `f` for each; `None` on any other shape.
     #[inline]
     pub fn pairs(&mut self, mut f: impl FnMut(&'a [u8], &'a [u8]) -> Option<()>) -> Option<()> {
@@ -236,6 +293,50 @@ impl<'a> Scanner<'a> {
     }
 }
 
+impl<'a> Scanner<'a> {
+    /// An array of `[price, size]` pairs of quoted decimals, calling `f` with each pair's
+    /// mantissas at `px_exp`/`qty_exp`, or with the decimal error of a value that does not
+    /// convert. `None` on any other shape.
+    #[inline(always)]
+    pub fn decimal_pairs(
+        &mut self,
+        px_exp: i8,
+        qty_exp: i8,
+        mut f: impl FnMut(Result<(i64, i64), crate::decimal::DecimalError>) -> Option<()>,
+    ) -> Option<()> {
+        self.byte(b'[')?;
+        if self.byte(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.byte(b'[')?;
+            let px = match self.quoted_decimal(px_exp) {
+                Some(v) => v,
+                None => crate::decimal::parse(self.string()?, px_exp),
+            };
+            self.byte(b',')?;
+            let qty = match self.quoted_decimal(qty_exp) {
+                Some(v) => v,
+                None => crate::decimal::parse(self.string()?, qty_exp),
+            };
+            self.byte(b']')?;
+            f(px.and_then(|p| qty.map(|q| (p, q))))?;
+            if self.next(b']')? == Next::End {
+                return Some(());
+            }
+        }
+    }
+}
+
+/// The value of eight ASCII digits loaded little-endian (first digit in the lowest byte).
+#[inline]
+fn eight_digits(w: u64) -> u64 {
+    let w = w.wrapping_sub(0x3030_3030_3030_3030);
+    let w = (w.wrapping_mul(10) + (w >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let w = (w.wrapping_mul(100) + (w >> 16)) & 0x0000_ffff_0000_ffff;
+    (w.wrapping_mul(10_000) + (w >> 32)) & 0xffff_ffff
+}
+
 /// High bit set in the bytes of `w` that are `"`, `\\` or below 0x20. Bits above the first hit
 /// may be spurious (borrows), so only the lowest set bit is meaningful.
 #[inline]
@@ -252,6 +353,130 @@ fn special_bytes(w: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_of_every_length() {
+        let mut x: u64 = 0;
+        for len in 1..=20usize {
+            x = x.wrapping_mul(10).wrapping_add(len as u64 % 10 + 0);
+            let text: String = (0..len)
+                .map(|k| char::from(b'1' + (k * 7 % 9) as u8))
+                .collect();
+            let want = text.parse::<u64>().ok();
+            for tail in ["", ",", "}", "]"] {
+                let t = format!("{text}{tail}");
+                let mut sc = Scanner::new(t.as_bytes());
+                assert_eq!(sc.uint(), want, "{t}");
+                if want.is_some() {
+                    assert_eq!(sc.pos(), len);
+                }
+            }
+        }
+        assert_eq!(Scanner::new(b"18446744073709551615").uint(), Some(u64::MAX));
+        assert_eq!(Scanner::new(b"18446744073709551616").uint(), None);
+        assert_eq!(
+            Scanner::new(b"1723161255343,").uint(),
+            Some(1_723_161_255_343)
+        );
+        assert_eq!(Scanner::new(b"12345678:").uint(), Some(12_345_678));
+        assert_eq!(Scanner::new(b"1234567/").uint(), Some(1_234_567));
+        assert_eq!(Scanner::new(b"12345678.5").uint(), None);
+        assert_eq!(Scanner::new(b"0").uint(), Some(0));
+        assert_eq!(Scanner::new(b"00").uint(), None);
+        let _ = x;
+    }
+
+    #[test]
+    fn short_keys_take_the_pattern_path_and_agree_with_the_scan() {
+        for (t, k, pos) in [
+            (&br#""e":1"#[..], Some(&b"e"[..]), 4),
+            (&br#""ps":1"#[..], Some(&b"ps"[..]), 5),
+            (&br#""abc":1"#[..], Some(&b"abc"[..]), 6),
+            (&br#""""#[..], None, 0),
+            (&br#""\"":1"#[..], None, 0),
+            (&br#""e"x"#[..], None, 0),
+            (&b"\"\x01\":1"[..], None, 0),
+            (&br#""":1"#[..], Some(&b""[..]), 3),
+        ] {
+            let mut sc = Scanner::new(t);
+            assert_eq!(sc.key(), k, "{}", String::from_utf8_lossy(t));
+            if k.is_some() {
+                assert_eq!(sc.pos(), pos);
+            }
+        }
+    }
+
+    #[test]
+    fn quoted_decimals_agree_with_the_decimal_parser() {
+        let texts = [
+            "1234567.12345678",
+            "12345678.1",
+            "1.123456789",
+            "5",
+            "123",
+            "1234567",
+            "61737.63000000",
+            "0.00000000",
+            "0",
+            "1",
+            "10",
+            "0.1",
+            "1.",
+            ".5",
+            "01",
+            "00.1",
+            "-1",
+            "1e5",
+            "123456789012345678",
+            "1234567890123456789",
+            "12345678901234567890",
+            "0.000000001",
+            "3.78826000",
+            "99999999999",
+            "1.5x",
+            "",
+            "9223372036854775807",
+            "9223372036854775808",
+            "0.10",
+            "7.0",
+            "1..2",
+        ];
+        for t in texts {
+            for exp in [-18i8, -10, -8, -2, 0, 2] {
+                // padded: the word loads need 8 bytes after the digits start
+                let q = format!("\"{t}\"");
+                let padded = format!("{q},\"xxxxxxxxxxxxxxxx\"");
+                let mut sc = Scanner::new(padded.as_bytes());
+                let fused = sc.quoted_decimal(exp);
+                let general = crate::decimal::parse(t.as_bytes(), exp);
+                if let Some(v) = fused {
+                    assert_eq!(v, general, "{t} at {exp}");
+                    assert_eq!(sc.pos(), q.len());
+                } else {
+                    assert_eq!(sc.pos(), 0, "a refusal consumes nothing");
+                }
+            }
+        }
+        let mut got = Vec::new();
+        Scanner::new(br#"[["61737.63000000","0.00000000"],["1.5","2"]]"#)
+            .decimal_pairs(-8, -8, |r| {
+                got.push(r);
+                Some(())
+            })
+            .unwrap();
+        assert_eq!(
+            got,
+            vec![Ok((6_173_763_000_000, 0)), Ok((150_000_000, 200_000_000))]
+        );
+        let mut errs = Vec::new();
+        Scanner::new(br#"[["1.123","2"]]"#)
+            .decimal_pairs(-2, 0, |r| {
+                errs.push(r);
+                Some(())
+            })
+            .unwrap();
+        assert_eq!(errs, vec![Err(crate::decimal::DecimalError::Inexact)]);
+    }
 
     #[test]
     fn reads_flat_objects_strictly() {

@@ -6,18 +6,19 @@
 
 use super::BinanceParser;
 use crate::decimal;
-use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Side};
+use crate::event::{flags, Event, Kind, Nanos, Side};
 use crate::venue::scan::{Next, Scanner};
 use crate::venue::{Control, ParseError};
 
 type Fast = Option<Result<Control, ParseError>>;
 
-fn dec(s: &[u8], exp: i8, instrument: InstrumentId, seq: u64) -> Result<i64, ParseError> {
-    decimal::parse(s, exp).map_err(|error| ParseError::Value {
-        instrument,
-        seq,
-        error,
-    })
+/// A quoted decimal at `exp`, in one pass when plain, else through the exact parser.
+#[inline(always)]
+fn quoted_decimal(sc: &mut Scanner<'_>, exp: i8) -> Option<Result<i64, decimal::DecimalError>> {
+    match sc.quoted_decimal(exp) {
+        Some(v) => Some(v),
+        None => Some(decimal::parse(sc.string()?, exp)),
+    }
 }
 
 impl BinanceParser {
@@ -31,28 +32,29 @@ impl BinanceParser {
     ) -> Fast {
         let mut sc = Scanner::new(p.as_bytes());
         sc.byte(b'{')?;
-        let (mut sym, mut id, mut px, mut qty, mut maker) = (None, None, None, None, None);
+        let (mut r, mut id, mut px, mut qty, mut maker) = (None, None, None, None, None);
         let (mut event_time, mut trade_time, mut first, mut last) = (0i64, 0i64, None, None);
         let mut off_book = false;
         loop {
             match sc.key()? {
-                b"e" => {
+                [b'e'] => {
                     if sc.string()? != if agg { &b"aggTrade"[..] } else { b"trade" } {
                         return None;
                     }
                 }
-                b"E" => event_time = sc.int()?,
-                b"T" => trade_time = sc.int()?,
-                b"s" => sym = Some(sc.string()?),
-                b"t" if !agg => id = Some(sc.uint()?),
-                b"a" if agg => id = Some(sc.uint()?),
-                b"f" if agg => first = Some(sc.uint()?),
-                b"l" if agg => last = Some(sc.uint()?),
-                b"p" => px = Some(sc.string()?),
-                b"q" => qty = Some(sc.string()?),
-                b"m" => maker = Some(sc.boolean()?),
-                b"M" => off_book |= !sc.boolean()?,
-                b"X" => off_book |= sc.string()? != b"MARKET",
+                [b'E'] => event_time = sc.int()?,
+                [b'T'] => trade_time = sc.int()?,
+                [b's'] => r = Some(self.symbols.resolve(sc.string()?)),
+                [b't'] if !agg => id = Some(sc.uint()?),
+                [b'a'] if agg => id = Some(sc.uint()?),
+                [b'f'] if agg => first = Some(sc.uint()?),
+                [b'l'] if agg => last = Some(sc.uint()?),
+                // Binance sends the symbol first: prices and sizes convert in the same pass
+                [b'p'] => px = Some(quoted_decimal(&mut sc, r.as_ref()?.px_exp)?),
+                [b'q'] => qty = Some(quoted_decimal(&mut sc, r.as_ref()?.qty_exp)?),
+                [b'm'] => maker = Some(sc.boolean()?),
+                [b'M'] => off_book |= !sc.boolean()?,
+                [b'X'] => off_book |= sc.string()? != b"MARKET",
                 _ => return None,
             }
             if sc.next(b'}')? == Next::End {
@@ -60,11 +62,10 @@ impl BinanceParser {
             }
         }
         sc.finish()?;
-        let (sym, id, px, qty, maker) = (sym?, id?, px?, qty?, maker?);
+        let (r, id, px, qty, maker) = (r?, id?, px?, qty?, maker?);
         if agg && (first.is_none() || last.is_none()) {
             return None;
         }
-        let r = self.symbols.resolve(sym);
         let mut ev = self.template(r, Kind::Trade, ts_recv);
         ev.seq = id;
         ev.ts_exchange = Nanos::from_millis(if trade_time != 0 {
@@ -82,9 +83,16 @@ impl BinanceParser {
             ev.v[2] = first? as i64;
             ev.v[3] = last? as i64;
         }
+        let value = |v: Result<i64, decimal::DecimalError>| {
+            v.map_err(|error| ParseError::Value {
+                instrument: r.id,
+                seq: id,
+                error,
+            })
+        };
         Some((|| {
-            ev.v[0] = dec(px, r.px_exp, r.id, id)?;
-            ev.v[1] = dec(qty, r.qty_exp, r.id, id)?;
+            ev.v[0] = value(px)?;
+            ev.v[1] = value(qty)?;
             out.push(ev);
             Ok(Control::Data)
         })())
@@ -99,24 +107,24 @@ impl BinanceParser {
     ) -> Fast {
         let mut sc = Scanner::new(p.as_bytes());
         sc.byte(b'{')?;
-        let (mut u, mut sym, mut b, mut bq, mut a, mut aq) = (None, None, None, None, None, None);
+        let (mut u, mut r, mut b, mut bq, mut a, mut aq) = (None, None, None, None, None, None);
         let (mut event_time, mut txn_time) = (None, None);
         loop {
             match sc.key()? {
-                b"u" => u = Some(sc.uint()?),
-                b"s" => sym = Some(sc.string()?),
-                b"b" => b = Some(sc.string()?),
-                b"B" => bq = Some(sc.string()?),
-                b"a" => a = Some(sc.string()?),
-                b"A" => aq = Some(sc.string()?),
-                b"E" => event_time = Some(sc.int()?),
-                b"T" => txn_time = Some(sc.int()?),
-                b"e" => {
+                [b'u'] => u = Some(sc.uint()?),
+                [b's'] => r = Some(self.symbols.resolve(sc.string()?)),
+                [b'b'] => b = Some(quoted_decimal(&mut sc, r.as_ref()?.px_exp)?),
+                [b'B'] => bq = Some(quoted_decimal(&mut sc, r.as_ref()?.qty_exp)?),
+                [b'a'] => a = Some(quoted_decimal(&mut sc, r.as_ref()?.px_exp)?),
+                [b'A'] => aq = Some(quoted_decimal(&mut sc, r.as_ref()?.qty_exp)?),
+                [b'E'] => event_time = Some(sc.int()?),
+                [b'T'] => txn_time = Some(sc.int()?),
+                [b'e'] => {
                     if sc.string()? != b"bookTicker" {
                         return None;
                     }
                 }
-                b"ps" => {
+                [b'p', b's'] => {
                     sc.string()?;
                 }
                 _ => return None,
@@ -126,18 +134,24 @@ impl BinanceParser {
             }
         }
         sc.finish()?;
-        let (u, sym, b, bq, a, aq) = (u?, sym?, b?, bq?, a?, aq?);
-        let r = self.symbols.resolve(sym);
+        let (u, r, b, bq, a, aq) = (u?, r?, b?, bq?, a?, aq?);
         let mut ev = self.template(r, Kind::Quote, ts_recv);
         ev.seq = u;
         ev.ts_exchange = txn_time
             .or(event_time)
             .map_or(0, |ms| Nanos::from_millis(ms).0);
         Some((|| {
-            ev.v[0] = dec(b, r.px_exp, r.id, u)?;
-            ev.v[1] = dec(bq, r.qty_exp, r.id, u)?;
-            ev.v[2] = dec(a, r.px_exp, r.id, u)?;
-            ev.v[3] = dec(aq, r.qty_exp, r.id, u)?;
+            let value = |v: Result<i64, decimal::DecimalError>| {
+                v.map_err(|error| ParseError::Value {
+                    instrument: r.id,
+                    seq: u,
+                    error,
+                })
+            };
+            ev.v[0] = value(b)?;
+            ev.v[1] = value(bq)?;
+            ev.v[2] = value(a)?;
+            ev.v[3] = value(aq)?;
             out.push(ev);
             Ok(Control::Data)
         })())
@@ -156,21 +170,21 @@ impl BinanceParser {
         let mut seen_levels = false;
         loop {
             match sc.key()? {
-                b"e" => {
+                [b'e'] => {
                     if sc.string()? != b"depthUpdate" {
                         return None;
                     }
                 }
-                b"E" => event_time = Some(sc.int()?),
-                b"T" => txn_time = Some(sc.int()?),
-                b"s" => r = Some(self.symbols.resolve(sc.string()?)),
-                b"ps" => {
+                [b'E'] => event_time = Some(sc.int()?),
+                [b'T'] => txn_time = Some(sc.int()?),
+                [b's'] => r = Some(self.symbols.resolve(sc.string()?)),
+                [b'p', b's'] => {
                     sc.string()?;
                 }
-                b"U" => first = Some(sc.uint()?),
-                b"u" => last = Some(sc.uint()?),
-                b"pu" => prev = sc.int()?,
-                k @ (b"b" | b"a") => {
+                [b'U'] => first = Some(sc.uint()?),
+                [b'u'] => last = Some(sc.uint()?),
+                [b'p', b'u'] => prev = sc.int()?,
+                k @ ([b'b'] | [b'a']) => {
                     let r = r?; // levels before the symbol: general path
                     seen_levels = true;
                     let side = if k == b"b" { Side::Buy } else { Side::Sell } as u8;
@@ -184,14 +198,14 @@ impl BinanceParser {
                         side,
                         ..Event::default()
                     };
-                    sc.pairs(|px, qty| {
+                    sc.decimal_pairs(r.px_exp, r.qty_exp, |level| {
                         let mut ev = tmpl;
-                        match (decimal::parse(px, r.px_exp), decimal::parse(qty, r.qty_exp)) {
-                            (Ok(px), Ok(qty)) => {
+                        match level {
+                            Ok((px, qty)) => {
                                 ev.v[0] = px;
                                 ev.v[1] = qty;
                             }
-                            (Err(e), _) | (_, Err(e)) => value_error = value_error.or(Some(e)),
+                            Err(e) => value_error = value_error.or(Some(e)),
                         }
                         out.push(ev);
                         Some(())
