@@ -7,6 +7,40 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "trade".into());
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    if which == "book" {
+        // parse + book apply + dedupe through the pipeline, on a synced book
+        let snap = r#"{"lastUpdateId":50093239188,"bids":[["61737.63000000","1.00000000"],["61730.17000000","1.00000000"]],"asks":[["61837.64000000","1.00000000"]]}"#;
+        let mut p = tickwire::pipeline::Pipeline::new(
+            tickwire::instrument::Instruments::new(),
+            tickwire::pipeline::PipelineConfig::default(),
+        );
+        p.on_rest(
+            tickwire::Venue::Binance,
+            snap.as_bytes(),
+            Some("BTCUSDT"),
+            tickwire::Nanos(1),
+            &mut |_| {},
+        )
+        .expect("snapshot");
+        let mut sum = 0u64;
+        for k in 0..n as u64 {
+            // consecutive update ids so every frame applies
+            let (u0, u1) = (50_093_239_189 + k * 14, 50_093_239_202 + k * 14);
+            let frame = DEPTH.replacen("50093239189", &u0.to_string(), 1).replacen(
+                "50093239202",
+                &u1.to_string(),
+                1,
+            );
+            let _ = p.on_frame(
+                tickwire::Venue::Binance,
+                std::hint::black_box(frame.as_bytes()),
+                tickwire::Nanos(2),
+                &mut |_| sum += 1,
+            );
+        }
+        println!("book: {sum} events, gaps {}", p.books().stats().gaps);
+        return;
+    }
     let frame = if which == "depth" { DEPTH } else { TRADE };
     let mut p = tickwire::venue::binance::BinanceParser::new(
         tickwire::Venue::Binance,
