@@ -1045,3 +1045,73 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
     assert_eq!(p.books().stats().gaps, 0);
     assert_eq!(p.books().stats().applied, 2000);
 }
+
+// ---------------------------------------------------------------------------------------------
+// fast paths = general path
+
+/// The fast paths give exactly what the general path gives, on every Bybit corpus frame (and
+/// on the fixtures when the corpus is absent), and they do take the hot frames.
+#[test]
+fn fast_paths_agree_with_the_general_path_on_every_frame() {
+    use tickwire::venue::bybit::BybitParser;
+    let mut files: Vec<PathBuf> = sessions(&fixture("bybit"));
+    if let Some(root) = corpus() {
+        files.extend(sessions(&root.join("bybit")));
+    }
+    let (mut frames, mut hot, mut hits) = (0u64, 0u64, 0u64);
+    for path in files {
+        let venue = venue_of(&path);
+        let mut fast = BybitParser::new(venue, Instruments::new());
+        let mut slow = BybitParser::new(venue, Instruments::new());
+        slow.set_fast_paths(false);
+        let mut reader = Reader::open(&path).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        while let Some(f) = reader.next_frame().unwrap() {
+            if f.kind != FrameKind::WsText {
+                continue;
+            }
+            a.clear();
+            b.clear();
+            let ra = fast.parse_frame(f.payload, f.ts_recv, &mut a);
+            let rb = slow.parse_frame(f.payload, f.ts_recv, &mut b);
+            let text = String::from_utf8_lossy(f.payload);
+            assert_eq!(ra, rb, "{}: {text}", path.display());
+            assert_eq!(a, b, "{}: {text}", path.display());
+            frames += 1;
+            hot += u64::from(matches!(f.meta, "orderbook_200" | "orderbook_1" | "public_trade"));
+        }
+        assert_eq!(slow.fast_hits(), 0);
+        hits += fast.fast_hits();
+    }
+    assert_eq!(hits, hot, "every hot frame took a fast path ({frames} frames)");
+    // and on variants the fast paths must refuse or agree with: reordered, duplicated, odd keys
+    let variants = [
+        r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"ts":2,"data":[]}"#,
+        r#"{"topic":"publicTrade.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"2","i":"x","BT":true,"BT":false}]}"#,
+        r#"{"topic":"publicTrade.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"2","i":"x","mP":"3"}]}"#,
+        r#"{"topic":"publicTrade.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"1e-12","i":"x"}]}"#,
+        r#"{"topic":"publicTrade.BTCUSDT","data":[]}"#,
+        r#"{"topic":"publicTrade.BTCUSDT"}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{"s":"BTCUSDT","b":[["1","2"]],"b":[],"a":[],"u":5}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{"u":5,"a":[],"s":"BTCUSDT","b":[["1","2"]]},"cts":7}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{"u":5,"a":[],"b":[["1","2"]]},"cts":7}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{"s":"BTCUSDT","b":[["1","2","3"]],"a":[],"u":5}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"weird","data":{"s":"BTCUSDT","b":[],"a":[],"u":5}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","data":{"s":"BTCUSDT","b":[],"a":[],"u":5}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{"s":"BTCUSDT","b":[],"a":[]}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{}}"#,
+        r#"{"topic":"orderbook.1.BTCUSDT","type":"snapshot","data":{"s":"BTCUSDT","b":[],"a":[["5","0"]],"u":1}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","data":{"s":"BTCUSDT","b":[["1.123456789","2"]],"a":[],"u":5}}"#,
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","cts":1,"cts":2,"data":{"s":"BTCUSDT","b":[],"a":[],"u":5}}"#,
+    ];
+    for v in variants {
+        let mut fast = BybitParser::new(Venue::BybitLinear, Instruments::new());
+        let mut slow = BybitParser::new(Venue::BybitLinear, Instruments::new());
+        slow.set_fast_paths(false);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let ra = fast.parse_frame(v.as_bytes(), Nanos(1), &mut a);
+        let rb = slow.parse_frame(v.as_bytes(), Nanos(1), &mut b);
+        assert_eq!(ra.is_ok(), rb.is_ok(), "{v}: {ra:?} vs {rb:?}");
+        assert_eq!(a, b, "{v}");
+    }
+}

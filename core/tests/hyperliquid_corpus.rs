@@ -461,3 +461,54 @@ fn steady_state_book_and_trade_frames_allocate_nothing() {
     let n = allocs() - before;
     assert_eq!(n, 0, "{n} allocations in steady state");
 }
+
+/// The fast paths give exactly what the general path gives on every frame of the capture and on
+/// variants they must refuse or agree with, and they take every hot frame.
+#[test]
+fn fast_paths_agree_with_the_general_path() {
+    use tickwire::venue::hyperliquid::HyperliquidParser;
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    let mut paths = vec![fixture(SESSION)];
+    if let Some(root) = corpus() {
+        paths.push(root.join(SESSION));
+    }
+    for p in paths {
+        let mut r = Reader::open(p).unwrap();
+        while let Some(f) = r.next_frame().unwrap() {
+            frames.push(f.payload.to_vec());
+        }
+    }
+    let hot = frames.len() as u64;
+    for v in [
+        r#"{"channel":"l2Book","data":{"coin":"BTC","levels":[[],[]],"time":1}}"#,
+        r#"{"channel":"l2Book","data":{"levels":[[{"px":"1","sz":"2","n":1,"n":2}],[]],"time":1,"coin":"X"}}"#,
+        r#"{"channel":"l2Book","data":{"coin":"BTC","levels":[[{"px":"1","sz":"2","x":3}],[]],"time":1}}"#,
+        r#"{"channel":"l2Book","data":{"coin":"BTC","levels":[[],[]],"levels":[[{"px":"1","sz":"2"}],[]],"time":1}}"#,
+        r#"{"channel":"l2Book","data":{"coin":"BTC","levels":[[],[],[]],"time":1}}"#,
+        r#"{"channel":"l2Book","data":{"coin":"BTC","time":1}}"#,
+        r#"{"channel":"l2Book","data":{"coin":"BTC","levels":[[{"px":"1.000000001","sz":"2"}],[]],"time":1}}"#,
+        r#"{"channel":"trades","data":[{"coin":"BTC","side":"A","px":"1","sz":"2","time":1,"tid":3,"users":[]}]}"#,
+        r#"{"channel":"trades","data":[{"coin":"BTC","side":"A","px":"1","sz":"2","time":1,"tid":3,"tid":4}]}"#,
+        r#"{"channel":"trades","data":[{"coin":"BTC","side":"A","px":"1","sz":"2","time":1,"tid":-3}]}"#,
+        r#"{"channel":"trades","data":[]}"#,
+        r#"{"channel":"trades"}"#,
+    ] {
+        frames.push(v.as_bytes().to_vec());
+    }
+    let mut fast = HyperliquidParser::new(Instruments::new());
+    let mut slow = HyperliquidParser::new(Instruments::new());
+    slow.set_fast_paths(false);
+    for f in &frames {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let ra = fast.parse_frame(f, Nanos(1), &mut a);
+        let rb = slow.parse_frame(f, Nanos(1), &mut b);
+        let text = String::from_utf8_lossy(f);
+        assert_eq!(ra.is_ok(), rb.is_ok(), "{text}: {ra:?} vs {rb:?}");
+        if ra.is_ok() {
+            assert_eq!(ra, rb, "{text}");
+        }
+        assert_eq!(a, b, "{text}");
+    }
+    assert_eq!(slow.fast_hits(), 0);
+    assert!(fast.fast_hits() >= hot, "{} of {hot}", fast.fast_hits());
+}

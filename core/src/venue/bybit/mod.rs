@@ -22,6 +22,7 @@
 //! Exponents default to (-8, -8); `/v5/market/instruments-info` presets each instrument's
 //! (see [`normalize`]).
 
+mod fast;
 mod normalize;
 pub mod subscribe;
 pub mod wire;
@@ -29,6 +30,7 @@ pub mod wire;
 pub use subscribe::{BybitProtocol, INVERSE, LINEAR, SPOT};
 
 // shared with the Hyperliquid parser
+pub(crate) use fast::{offset, sub};
 pub(crate) use normalize::{mark_runs, value, written_digits};
 
 use crate::event::{Event, Nanos, Venue};
@@ -102,6 +104,8 @@ pub struct BybitParser {
     /// Per instrument id: the merged `orderbook.1` best bid/offer.
     level1: Vec<BboState>,
     stats: ParseStats,
+    fast: bool,
+    fast_hits: u64,
 }
 
 impl BybitParser {
@@ -115,7 +119,20 @@ impl BybitParser {
             tickers: Vec::new(),
             level1: Vec::new(),
             stats: ParseStats::default(),
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for `orderbook`, `orderbook.1` and `publicTrade` on (the default) or
+    /// off (every frame through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths handled.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
     }
 
     fn account(

@@ -13,7 +13,7 @@ use super::wire::{
 use super::{classify_topic, is_object, malformed, BboState, BybitParser, Topic, DEFAULT_EXPONENTS};
 use crate::decimal;
 use crate::event::{book_text, flags, Event, InstrumentId, Kind, Nanos, Side, Venue};
-use crate::instrument::Resolved;
+use crate::instrument::{Resolved, SymbolCache};
 use crate::venue::{check_nesting, Control, ParseError};
 use sonic_rs::{JsonValueTrait, LazyValue};
 
@@ -129,6 +129,12 @@ impl BybitParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
+        if self.fast {
+            if let Some(r) = self.fast(f, ts_recv, out) {
+                self.fast_hits += 1;
+                return r;
+            }
+        }
         if !is_object(f) {
             return Err(ParseError::Malformed("not a JSON object".into()));
         }
@@ -147,8 +153,10 @@ impl BybitParser {
         };
         let data = data.as_raw_str();
         match t {
-            Topic::Book(sym) => self.book(sym, &env, data, ts_recv, out),
-            Topic::Bbo(sym) => self.level1(sym, &env, data, ts_recv, out),
+            Topic::Book(_) | Topic::Bbo(_) => {
+                let h = wire::parse_book(data, &mut self.scratch).map_err(malformed)?;
+                self.book_message(data, &h, t, env.kind, env.cts.or(env.ts), ts_recv, out)
+            }
             Topic::Trade(_) => self.trades(data, ts_recv, out),
             Topic::Kline(sym) => self.klines(sym, &env, data, ts_recv, out),
             Topic::Ticker(sym) => self.ticker(sym, &env, data, ts_recv, out),
@@ -158,8 +166,8 @@ impl BybitParser {
 
     /// Whether a book message replaces the book: `type:"snapshot"`, or a delta with `u == 1`
     /// (the venue restarted its book: "overwrite the local book").
-    fn is_snapshot(env: &BybitEnvelope<'_>, u: u64) -> Result<bool, ParseError> {
-        match env.kind {
+    fn is_snapshot(kind: Option<&str>, u: u64) -> Result<bool, ParseError> {
+        match kind {
             Some("snapshot") => Ok(true),
             Some("delta") => Ok(u == 1),
             other => Err(ParseError::Malformed(format!(
@@ -168,24 +176,36 @@ impl BybitParser {
         }
     }
 
-    fn book(
+    /// An `orderbook.N` message (levels as spans of `text` in the scratch, per `h`): book levels,
+    /// or a quote for `orderbook.1`. `ts`: the matching-engine time (`cts`, else `ts`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn book_message(
         &mut self,
-        topic_sym: &str,
-        env: &BybitEnvelope<'_>,
-        data: &str,
+        text: &str,
+        h: &wire::BybitBookHeader<'_>,
+        topic: Topic<'_>,
+        kind: Option<&str>,
+        ts: Option<i64>,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let h = wire::parse_book(data, &mut self.scratch).map_err(malformed)?;
         let u = h
             .u
             .ok_or_else(|| ParseError::Malformed("orderbook data without u".into()))?;
-        let snapshot = Self::is_snapshot(env, u)?;
+        let snapshot = Self::is_snapshot(kind, u)?;
+        let (topic_sym, level1) = match topic {
+            Topic::Book(s) => (s, false),
+            Topic::Bbo(s) => (s, true),
+            _ => return Ok(Control::Ignored),
+        };
         let r = self
             .symbols
             .resolve(h.s.unwrap_or(topic_sym).as_bytes());
-        let ts = env.cts.or(env.ts);
-        self.emit_book(data, &h, r, u, snapshot, ts, ts_recv, out)
+        if level1 {
+            self.emit_level1(text, h, r, u, snapshot, ts, ts_recv, out)
+        } else {
+            self.emit_book(text, h, r, u, snapshot, ts, ts_recv, out)
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -243,22 +263,18 @@ impl BybitParser {
 
     /// `orderbook.1`: a quote. Frames are snapshots (since 2025-03-20: re-pushed every 3 s with
     /// the same `u` when unchanged); a delta (older behaviour) updates only the sides it names.
-    fn level1(
+    #[allow(clippy::too_many_arguments)]
+    fn emit_level1(
         &mut self,
-        topic_sym: &str,
-        env: &BybitEnvelope<'_>,
-        data: &str,
+        text: &str,
+        h: &wire::BybitBookHeader<'_>,
+        r: Resolved,
+        u: u64,
+        snapshot: bool,
+        ts: Option<i64>,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let h = wire::parse_book(data, &mut self.scratch).map_err(malformed)?;
-        let u = h
-            .u
-            .ok_or_else(|| ParseError::Malformed("orderbook data without u".into()))?;
-        let snapshot = Self::is_snapshot(env, u)?;
-        let r = self
-            .symbols
-            .resolve(h.s.unwrap_or(topic_sym).as_bytes());
         let mut st = state(&mut self.level1, r.id);
         if snapshot {
             st = BboState {
@@ -266,7 +282,7 @@ impl BybitParser {
                 known: 0b1111,
             };
         }
-        let b = data.as_bytes();
+        let b = text.as_bytes();
         for (range, k) in [(h.bids, 0usize), (h.asks, 2usize)] {
             if let Some(span) = self.scratch[range.0..range.1].first() {
                 let px = &b[span[0] as usize..span[1] as usize];
@@ -294,7 +310,7 @@ impl BybitParser {
         let mut ev = template(self.venue, r, Kind::Quote, ts_recv);
         ev.flags = flags::FIRST | flags::LAST;
         ev.seq = u;
-        ev.ts_exchange = env.cts.or(env.ts).map_or(0, ms);
+        ev.ts_exchange = ts.map_or(0, ms);
         ev.v[..4].copy_from_slice(&st.v);
         out.push(ev);
         Ok(Control::Data)
@@ -310,19 +326,7 @@ impl BybitParser {
         let venue = self.venue;
         let symbols = &mut self.symbols;
         wire::for_each::<BybitTrade<'_>, _>(data, |t| {
-            let r = symbols.resolve(t.s.as_bytes());
-            let id = wire::trade_id(t.i);
-            let mut ev = template(venue, r, Kind::Trade, ts_recv);
-            ev.seq = id;
-            ev.ts_exchange = ms(t.time);
-            ev.side = taker_side(t.side) as u8;
-            if t.block {
-                ev.flags |= flags::OFF_BOOK;
-            }
-            ev.v[0] = value(t.p, r.px_exp, r.id, id)?;
-            ev.v[1] = value(t.v, r.qty_exp, r.id, id)?;
-            out.push(ev);
-            Ok(())
+            push_trade(venue, symbols, &t, ts_recv, out)
         })?;
         mark_runs(out, start);
         Ok(Control::Data)
@@ -640,6 +644,29 @@ pub fn preset_exponent(step: Option<&str>, max: Option<&str>, default: i8) -> i8
         }
     }
     exp
+}
+
+/// One `publicTrade` element → a trade event (no `FIRST`/`LAST`: see [`mark_runs`]).
+pub(super) fn push_trade(
+    venue: Venue,
+    symbols: &mut SymbolCache,
+    t: &BybitTrade<'_>,
+    ts_recv: Nanos,
+    out: &mut Vec<Event>,
+) -> Result<(), ParseError> {
+    let r = symbols.resolve(t.s.as_bytes());
+    let id = wire::trade_id(t.i);
+    let mut ev = template(venue, r, Kind::Trade, ts_recv);
+    ev.seq = id;
+    ev.ts_exchange = ms(t.time);
+    ev.side = taker_side(t.side) as u8;
+    if t.block {
+        ev.flags |= flags::OFF_BOOK;
+    }
+    ev.v[0] = value(t.p, r.px_exp, r.id, id)?;
+    ev.v[1] = value(t.v, r.qty_exp, r.id, id)?;
+    out.push(ev);
+    Ok(())
 }
 
 /// The merge state of instrument `id` (default when never seen).

@@ -19,6 +19,7 @@
 //! Exponents default to (-8, -8): Hyperliquid prices have at most 5 significant figures and
 //! 6 (perps) or 8 (spot) decimals, sizes at most `szDecimals` ≤ 8 decimals.
 
+mod fast;
 pub mod subscribe;
 pub mod wire;
 
@@ -46,6 +47,8 @@ pub struct HyperliquidParser {
     symbols: SymbolCache,
     scratch: Vec<LevelSpan>,
     stats: ParseStats,
+    fast: bool,
+    fast_hits: u64,
 }
 
 fn template(r: Resolved, kind: Kind, ts_recv: Nanos) -> Event {
@@ -92,6 +95,24 @@ pub fn aggressor(side: &str) -> Side {
     }
 }
 
+/// One trade element → a trade event (no `FIRST`/`LAST`: see [`mark_runs`]).
+fn push_trade(
+    symbols: &mut SymbolCache,
+    t: &HlTrade<'_>,
+    ts_recv: Nanos,
+    out: &mut Vec<Event>,
+) -> Result<(), ParseError> {
+    let r = symbols.resolve(t.coin.as_bytes());
+    let mut ev = template(r, Kind::Trade, ts_recv);
+    ev.seq = t.tid;
+    ev.ts_exchange = ms(t.time);
+    ev.side = aggressor(t.side) as u8;
+    ev.v[0] = value(t.px, r.px_exp, r.id, t.tid)?;
+    ev.v[1] = value(t.sz, r.qty_exp, r.id, t.tid)?;
+    out.push(ev);
+    Ok(())
+}
+
 impl HyperliquidParser {
     /// A parser over a shared instrument table.
     pub fn new(instruments: Arc<Instruments>) -> Self {
@@ -99,7 +120,20 @@ impl HyperliquidParser {
             symbols: SymbolCache::new(Venue::Hyperliquid, instruments, DEFAULT_EXPONENTS),
             scratch: Vec::with_capacity(64),
             stats: ParseStats::default(),
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for `l2Book` and `trades` on (the default) or off (every frame
+    /// through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths handled.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
     }
 
     fn frame(
@@ -108,6 +142,12 @@ impl HyperliquidParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
+        if self.fast {
+            if let Some(r) = self.fast(f, ts_recv, out) {
+                self.fast_hits += 1;
+                return r;
+            }
+        }
         if !is_object(f) {
             if f.trim() == GREETING {
                 return Ok(Control::Ignored);
@@ -151,6 +191,17 @@ impl HyperliquidParser {
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         let h = wire::parse_book(data, &mut self.scratch).map_err(malformed)?;
+        self.emit_book(data, &h, ts_recv, out)
+    }
+
+    /// An `l2Book` whose levels are spans of `data` in the scratch (per `h`).
+    fn emit_book(
+        &mut self,
+        data: &str,
+        h: &wire::HlBookHeader<'_>,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
         let (Some(coin), Some(time), true) = (h.coin, h.time, h.has_levels) else {
             return Err(ParseError::Malformed(
                 "l2Book without coin, time or levels".into(),
@@ -205,17 +256,7 @@ impl HyperliquidParser {
     ) -> Result<Control, ParseError> {
         let start = out.len();
         let symbols = &mut self.symbols;
-        for_each::<HlTrade<'_>, _>(data, |t| {
-            let r = symbols.resolve(t.coin.as_bytes());
-            let mut ev = template(r, Kind::Trade, ts_recv);
-            ev.seq = t.tid;
-            ev.ts_exchange = ms(t.time);
-            ev.side = aggressor(t.side) as u8;
-            ev.v[0] = value(t.px, r.px_exp, r.id, t.tid)?;
-            ev.v[1] = value(t.sz, r.qty_exp, r.id, t.tid)?;
-            out.push(ev);
-            Ok(())
-        })?;
+        for_each::<HlTrade<'_>, _>(data, |t| push_trade(symbols, &t, ts_recv, out))?;
         mark_runs(out, start);
         Ok(Control::Data)
     }
