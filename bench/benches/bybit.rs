@@ -32,8 +32,7 @@ fn decode(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 out.clear();
-                black_box(parser.parse_frame(black_box(frame.as_bytes()), Nanos(1), &mut out))
-                    .ok();
+                black_box(parser.parse_frame(black_box(frame.as_bytes()), Nanos(1), &mut out)).ok();
             })
         });
     }
@@ -91,16 +90,21 @@ fn book_apply(c: &mut Criterion) {
     let snap = snapshot(200);
     for levels in [5usize, 25] {
         let frames = deltas(20_000, levels);
-        g.bench_with_input(BenchmarkId::new("parse_only", levels * 2), &frames, |b, frames| {
-            let mut parser = BybitParser::new(Venue::BybitLinear, Instruments::new());
-            let mut out = Vec::with_capacity(4096);
-            let mut i = 0;
-            b.iter(|| {
-                out.clear();
-                let _ = parser.parse_frame(frames[i % frames.len()].as_bytes(), Nanos(1), &mut out);
-                i += 1;
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("parse_only", levels * 2),
+            &frames,
+            |b, frames| {
+                let mut parser = BybitParser::new(Venue::BybitLinear, Instruments::new());
+                let mut out = Vec::with_capacity(4096);
+                let mut i = 0;
+                b.iter(|| {
+                    out.clear();
+                    let _ =
+                        parser.parse_frame(frames[i % frames.len()].as_bytes(), Nanos(1), &mut out);
+                    i += 1;
+                })
+            },
+        );
         g.bench_with_input(
             BenchmarkId::new("parse_and_book_apply", levels * 2),
             &frames,
@@ -116,9 +120,10 @@ fn book_apply(c: &mut Criterion) {
                         let n = ((iters - done) as usize).min(frames.len());
                         let start = Instant::now();
                         for f in &frames[..n] {
-                            let _ = p.on_frame(Venue::BybitLinear, f.as_bytes(), Nanos(2), &mut |_| {
-                                sink_count += 1
-                            });
+                            let _ =
+                                p.on_frame(Venue::BybitLinear, f.as_bytes(), Nanos(2), &mut |_| {
+                                    sink_count += 1
+                                });
                         }
                         total += start.elapsed();
                         assert_eq!(p.books().stats().gaps, 0);

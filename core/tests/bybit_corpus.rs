@@ -118,7 +118,9 @@ fn check_frame(
                 _ => None,
             }
         }
-        "orderbook_1" => (out.len() == 1 && all(Kind::Quote) && bracketed).then_some(Outcome::Quote),
+        "orderbook_1" => {
+            (out.len() == 1 && all(Kind::Quote) && bracketed).then_some(Outcome::Quote)
+        }
         "public_trade" => (all(Kind::Trade) && bracketed).then_some(Outcome::Trades(out.len())),
         "kline" => (all(Kind::Candle) && bracketed).then_some(Outcome::Candles(out.len())),
         "tickers" => {
@@ -130,8 +132,15 @@ fn check_frame(
         }
         "subscribe_ack" => matches!(r, Control::Ack { .. }).then_some(Outcome::Ack),
         // pre-v5 frames and REST bodies (another API), v5 metadata: counted, ignored
-        "rest_instruments_info" | "rest_symbols" | "rest_depth_snapshot" | "legacy_trade"
-        | "legacy_orderbook_l2_25" | "trade" | "l2_orderbook" | "candlestick" | "ticker"
+        "rest_instruments_info"
+        | "rest_symbols"
+        | "rest_depth_snapshot"
+        | "legacy_trade"
+        | "legacy_orderbook_l2_25"
+        | "trade"
+        | "l2_orderbook"
+        | "candlestick"
+        | "ticker"
         | "open_interest" => ignored.then_some(Outcome::Ignored),
         _ => return Err(format!("unexpected label {label}")),
     };
@@ -221,7 +230,13 @@ fn sum_trades(t: &Tally) -> (usize, usize) {
 
 fn sum_candles(t: &Tally) -> usize {
     t.iter()
-        .map(|((_, o), n)| if let Outcome::Candles(k) = o { k * n } else { 0 })
+        .map(|((_, o), n)| {
+            if let Outcome::Candles(k) = o {
+                k * n
+            } else {
+                0
+            }
+        })
         .sum()
 }
 
@@ -271,7 +286,10 @@ fn every_corpus_frame_is_parsed_or_classified() {
         assert_eq!(checked, labels, "{}", path.display());
         let mut l: Vec<_> = checked.iter().collect();
         l.sort();
-        report.push(format!("{}: {l:?}", path.file_name().unwrap().to_string_lossy()));
+        report.push(format!(
+            "{}: {l:?}",
+            path.file_name().unwrap().to_string_lossy()
+        ));
         merge(&mut all, tally);
     }
     eprintln!("{}", report.join("\n"));
@@ -290,7 +308,10 @@ fn every_corpus_frame_is_parsed_or_classified() {
     // pr1085 linear 198 + spot 139 orderbook.1 frames
     assert_eq!(count(&all, "orderbook_1", Outcome::Quote), 198 + 139);
     // acks: v5 linear 17 + 4, spot 6; legacy v2 4 + 16
-    assert_eq!(count(&all, "subscribe_ack", Outcome::Ack), 17 + 4 + 6 + 4 + 16);
+    assert_eq!(
+        count(&all, "subscribe_ack", Outcome::Ack),
+        17 + 4 + 6 + 4 + 16
+    );
     // legacy (pre-v5) sessions: classified, ignored
     assert_eq!(
         count(&all, "legacy_orderbook_l2_25", Outcome::Ignored),
@@ -299,10 +320,17 @@ fn every_corpus_frame_is_parsed_or_classified() {
     assert_eq!(count(&all, "legacy_trade", Outcome::Ignored), 76 + 66);
     assert_eq!(count(&all, "rest_symbols", Outcome::Ignored), 1);
     // crypto_msg_parser_tests: 24 pre-v5 frames
-    let legacy_tests: usize = ["trade", "l2_orderbook", "candlestick", "ticker", "open_interest", "rest_depth_snapshot"]
-        .iter()
-        .map(|l| count(&all, l, Outcome::Ignored))
-        .sum();
+    let legacy_tests: usize = [
+        "trade",
+        "l2_orderbook",
+        "candlestick",
+        "ticker",
+        "open_interest",
+        "rest_depth_snapshot",
+    ]
+    .iter()
+    .map(|l| count(&all, l, Outcome::Ignored))
+    .sum();
     assert_eq!(legacy_tests, 24);
 }
 
@@ -358,7 +386,13 @@ fn klines_close_with_confirm() {
         .expect("the closed ETH candle");
     assert_eq!(
         eth.v,
-        [192_243_000_000, 192_248_000_000, 192_242_000_000, 192_248_000_000, 1_570_000_000]
+        [
+            192_243_000_000,
+            192_248_000_000,
+            192_242_000_000,
+            192_248_000_000,
+            1_570_000_000
+        ]
     );
 }
 
@@ -427,8 +461,14 @@ fn corpus_books_follow_the_chain() {
 #[test]
 fn level1_quotes_chain_and_never_cross() {
     for (venue, f) in [
-        (Venue::BybitLinear, "bybit/cryptofeed_pr1085_20250613_linear.tsv"),
-        (Venue::BybitSpot, "bybit/cryptofeed_pr1085_20250613_spot.tsv"),
+        (
+            Venue::BybitLinear,
+            "bybit/cryptofeed_pr1085_20250613_linear.tsv",
+        ),
+        (
+            Venue::BybitSpot,
+            "bybit/cryptofeed_pr1085_20250613_spot.tsv",
+        ),
     ] {
         let o = replay(venue, &[fixture(f)]);
         let mut last: HashMap<u32, u64> = HashMap::new();
@@ -451,7 +491,11 @@ fn level1_quotes_chain_and_never_cross() {
         assert_eq!(steps[0], 0, "{f}");
         let parsed = o.replay.pipeline().stats().emitted;
         assert!(parsed > 0);
-        eprintln!("{f}: {} quotes after dedupe, {} +1 steps", quotes.len(), steps[1]);
+        eprintln!(
+            "{f}: {} quotes after dedupe, {} +1 steps",
+            quotes.len(),
+            steps[1]
+        );
     }
 }
 
@@ -536,7 +580,8 @@ fn run(frames: &[(FrameKind, String, Vec<u8>, Nanos)]) -> (Pipeline, Vec<Event>)
 
 fn is_btc_delta(f: &(FrameKind, String, Vec<u8>, Nanos)) -> bool {
     f.1 == "orderbook_200"
-        && String::from_utf8_lossy(&f.2).contains("\"topic\":\"orderbook.200.BTCUSDT\",\"type\":\"delta\"")
+        && String::from_utf8_lossy(&f.2)
+            .contains("\"topic\":\"orderbook.200.BTCUSDT\",\"type\":\"delta\"")
 }
 
 #[test]
@@ -559,7 +604,11 @@ fn a_missing_delta_is_a_gap_for_that_instrument_alone_and_a_new_snapshot_heals_i
     let (p, evs) = run(&tampered);
     let s = p.books().stats();
     assert_eq!(s.gaps, 1);
-    let btc = p.instruments().find(Venue::BybitLinear, "BTCUSDT").unwrap().id;
+    let btc = p
+        .instruments()
+        .find(Venue::BybitLinear, "BTCUSDT")
+        .unwrap()
+        .id;
     let statuses: Vec<(StatusCode, u32)> = evs
         .iter()
         .filter_map(|e| e.status().map(|c| (c, e.instrument)))
@@ -586,7 +635,11 @@ fn a_missing_delta_is_a_gap_for_that_instrument_alone_and_a_new_snapshot_heals_i
     let snapshot_before_last = {
         // the clean book just before the last BTC delta, as the venue would send it
         let (p, _) = run(&frames[..frames.iter().rposition(is_btc_delta).unwrap()]);
-        let id = p.instruments().find(Venue::BybitLinear, "BTCUSDT").unwrap().id;
+        let id = p
+            .instruments()
+            .find(Venue::BybitLinear, "BTCUSDT")
+            .unwrap()
+            .id;
         let b = p.books().book(id).unwrap();
         let side = |levels: Vec<&tickwire::book::Level>| -> String {
             levels
@@ -618,13 +671,22 @@ fn a_missing_delta_is_a_gap_for_that_instrument_alone_and_a_new_snapshot_heals_i
         ),
     );
     let (p, evs) = run(&healed);
-    let btc = p.instruments().find(Venue::BybitLinear, "BTCUSDT").unwrap().id;
-    let (a, b) = (p.books().book(btc).unwrap(), clean_p.books().book(btc).unwrap());
+    let btc = p
+        .instruments()
+        .find(Venue::BybitLinear, "BTCUSDT")
+        .unwrap()
+        .id;
+    let (a, b) = (
+        p.books().book(btc).unwrap(),
+        clean_p.books().book(btc).unwrap(),
+    );
     assert_eq!(a.seq, b.seq);
     assert_eq!(a.top(200), b.top(200));
     assert!(evs
         .iter()
-        .any(|e| e.status() == Some(StatusCode::BookSynced) && e.instrument == btc.0 && e.ts_recv == 2));
+        .any(|e| e.status() == Some(StatusCode::BookSynced)
+            && e.instrument == btc.0
+            && e.ts_recv == 2));
 }
 
 #[test]
@@ -638,7 +700,8 @@ fn a_crossing_delta_resyncs_that_instrument_alone() {
         .enumerate()
         .filter(|(_, f)| {
             f.1 == "orderbook_200"
-                && String::from_utf8_lossy(&f.2).contains("orderbook.200.SOLUSDT\",\"type\":\"delta\"")
+                && String::from_utf8_lossy(&f.2)
+                    .contains("orderbook.200.SOLUSDT\",\"type\":\"delta\"")
         })
         .nth(4)
         .unwrap()
@@ -647,7 +710,11 @@ fn a_crossing_delta_resyncs_that_instrument_alone() {
     let t = t.replacen("\"b\":[", "\"b\":[[\"999.00\",\"1.0\"],", 1);
     frames[i].2 = t.into_bytes();
     let (p, evs) = run(&frames);
-    let sol = p.instruments().find(Venue::BybitLinear, "SOLUSDT").unwrap().id;
+    let sol = p
+        .instruments()
+        .find(Venue::BybitLinear, "SOLUSDT")
+        .unwrap()
+        .id;
     let bad: Vec<(StatusCode, u32)> = evs
         .iter()
         .filter_map(|e| e.status().map(|c| (c, e.instrument)))
@@ -791,7 +858,10 @@ fn synthetic_book_restart_empty_delta_and_bbo_delta() {
         Venue::BybitLinear,
         r#"{"topic":"orderbook.1.BTCUSDT","type":"snapshot","ts":1,"data":{"s":"BTCUSDT","b":[["100.0","1"]],"a":[["101.0","2"]],"u":7,"seq":1},"cts":1}"#,
     );
-    assert_eq!(q[0].v[..4], [10_000_000_000, 100_000_000, 10_100_000_000, 200_000_000]);
+    assert_eq!(
+        q[0].v[..4],
+        [10_000_000_000, 100_000_000, 10_100_000_000, 200_000_000]
+    );
     let mut p = parser_for(Venue::BybitLinear, Instruments::new());
     let mut out = Vec::new();
     for f in [
@@ -801,7 +871,10 @@ fn synthetic_book_restart_empty_delta_and_bbo_delta() {
         p.parse_frame(f.as_bytes(), Nanos(1), &mut out).unwrap();
     }
     assert_eq!(out[1].seq, 8);
-    assert_eq!(out[1].v[..4], [10_000_000_000, 100_000_000, 10_050_000_000, 400_000_000]);
+    assert_eq!(
+        out[1].v[..4],
+        [10_000_000_000, 100_000_000, 10_050_000_000, 400_000_000]
+    );
 }
 
 #[test]
@@ -818,7 +891,15 @@ fn synthetic_tickers_merge_partial_deltas_and_spot_has_no_bbo() {
     }
     assert_eq!(out.len(), 2);
     assert_eq!(out[1].seq, 101);
-    assert_eq!(out[1].v[..4], [6_511_420_000_000, 612_400_000, 6_511_430_000_000, 1_047_000_000]);
+    assert_eq!(
+        out[1].v[..4],
+        [
+            6_511_420_000_000,
+            612_400_000,
+            6_511_430_000_000,
+            1_047_000_000
+        ]
+    );
     assert_eq!(out[1].ts_exchange, 1_786_310_818_484_000_000);
     assert_eq!(p.stats().ignored, 1);
     // SYNTHETIC: the spot tickers example of the v5 docs (no best bid/offer fields)
@@ -846,7 +927,9 @@ fn synthetic_rest_bodies() {
         Ok(Control::Data)
     );
     assert_eq!(out.len(), 2);
-    assert!(out.iter().all(|e| e.has(flags::SNAPSHOT) && e.seq == 230_704));
+    assert!(out
+        .iter()
+        .all(|e| e.has(flags::SNAPSHOT) && e.seq == 230_704));
     // ten decimals of price kept (tick 1e-10), sizes up to 9e11 in a coarser exponent
     assert_eq!((out[0].px_exp, out[0].qty_exp), (-10, -6));
     assert_eq!(out[0].side(), Side::Buy);
@@ -865,8 +948,13 @@ fn synthetic_rest_bodies() {
     // SYNTHETIC: /v5/market/kline (docs example, newest first): emitted oldest first
     let kl = r#"{"retCode":0,"retMsg":"OK","result":{"symbol":"BTCUSD","category":"inverse","list":[["1670608800000","17071","17073","17027","17055.5","268611","15.74462667"],["1670605200000","17071.5","17071.5","17061","17071","4177","0.24469757"]]},"retExtInfo":{},"time":1672025956592}"#;
     let mut p = parser_for(Venue::BybitInverse, Instruments::new());
-    p.parse_rest(kl.as_bytes(), None, Nanos(1_672_025_956_592_000_000), &mut out)
-        .unwrap();
+    p.parse_rest(
+        kl.as_bytes(),
+        None,
+        Nanos(1_672_025_956_592_000_000),
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out.len(), 2);
     assert_eq!(out[0].seq, 1_670_605_200_000);
     assert!(out.iter().all(|e| e.aux == 3600 && e.has(flags::CLOSED)));
@@ -979,7 +1067,9 @@ fn truncated_and_corrupted_frames_are_reported_and_the_stream_goes_on() {
         rng ^= rng << 17;
         rng
     };
-    let junk = [b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9'];
+    let junk = [
+        b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9',
+    ];
     for (label, frame) in samples() {
         for _ in 0..200 {
             let mut f = frame.clone();
@@ -988,20 +1078,44 @@ fn truncated_and_corrupted_frames_are_reported_and_the_stream_goes_on() {
                 f[i] = junk[(next() as usize) % junk.len()];
             }
             let (evs, ok) = feed(&mut p, &f);
-            assert!(ok, "{label}: lost the next frame after {:?}", String::from_utf8_lossy(&f));
-            let book: Vec<&Event> = evs.iter().filter(|e| e.kind == Kind::BookLevel as u8).collect();
+            assert!(
+                ok,
+                "{label}: lost the next frame after {:?}",
+                String::from_utf8_lossy(&f)
+            );
+            let book: Vec<&Event> = evs
+                .iter()
+                .filter(|e| e.kind == Kind::BookLevel as u8)
+                .collect();
             if let (Some(a), Some(b)) = (book.first(), book.last()) {
                 assert!(a.has(flags::FIRST) && b.has(flags::LAST));
             }
         }
     }
-    for bad in [&b""[..], b"null", b"[]", b"\"x\"", b"{}", b"\xff\xfe", b"{\"topic\":1}", b"{\"topic\":\"publicTrade.X\"}"] {
+    for bad in [
+        &b""[..],
+        b"null",
+        b"[]",
+        b"\"x\"",
+        b"{}",
+        b"\xff\xfe",
+        b"{\"topic\":1}",
+        b"{\"topic\":\"publicTrade.X\"}",
+    ] {
         let (_, ok) = feed(&mut p, bad);
         assert!(ok);
     }
-    let deep = format!("{{\"topic\":\"publicTrade.X\",\"data\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        "{{\"topic\":\"publicTrade.X\",\"data\":{}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let (evs, ok) = feed(&mut p, deep.as_bytes());
-    assert!(ok && evs.iter().any(|e| e.status() == Some(StatusCode::Malformed)));
+    assert!(
+        ok && evs
+            .iter()
+            .any(|e| e.status() == Some(StatusCode::Malformed))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1027,9 +1141,7 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
             r#"{{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{{"T":1,"s":"BTCUSDT","S":"Sell","v":"0.004","p":"65114.20","L":"MinusTick","i":"{k:08x}-82bc-50de-be60-03eedbe3cdd7","BT":false,"RPI":false,"seq":{k}}}]}}"#
         )
     };
-    let frames: Vec<String> = (101..2101u64)
-        .flat_map(|u| [delta(u), trade(u)])
-        .collect();
+    let frames: Vec<String> = (101..2101u64).flat_map(|u| [delta(u), trade(u)]).collect();
     // warm-up
     for f in &frames[..1000] {
         p.on_frame(Venue::BybitLinear, f.as_bytes(), Nanos(1), &mut sink)
@@ -1078,12 +1190,18 @@ fn fast_paths_agree_with_the_general_path_on_every_frame() {
             assert_eq!(ra, rb, "{}: {text}", path.display());
             assert_eq!(a, b, "{}: {text}", path.display());
             frames += 1;
-            hot += u64::from(matches!(f.meta, "orderbook_200" | "orderbook_1" | "public_trade"));
+            hot += u64::from(matches!(
+                f.meta,
+                "orderbook_200" | "orderbook_1" | "public_trade"
+            ));
         }
         assert_eq!(slow.fast_hits(), 0);
         hits += fast.fast_hits();
     }
-    assert_eq!(hits, hot, "every hot frame took a fast path ({frames} frames)");
+    assert_eq!(
+        hits, hot,
+        "every hot frame took a fast path ({frames} frames)"
+    );
     // and on variants the fast paths must refuse or agree with: reordered, duplicated, odd keys
     let variants = [
         r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"ts":2,"data":[]}"#,

@@ -146,7 +146,9 @@ fn trades_are_the_aggressor_side() {
     // are the recent trades sent on subscribe, before any book)
     let (mut checked, mut before_book) = (0, 0);
     for t in &trades {
-        let i = o.tops.partition_point(|b| b.seq as i64 * 1_000_000 <= t.ts_exchange);
+        let i = o
+            .tops
+            .partition_point(|b| b.seq as i64 * 1_000_000 <= t.ts_exchange);
         if i == 0 {
             before_book += 1;
             continue;
@@ -237,7 +239,12 @@ fn synthetic_channels_and_control() {
     assert_eq!(q[0].seq, 1_737_918_843_542);
     assert_eq!(
         q[0].v[..4],
-        [10_505_500_000_000, 303_622_000, 10_505_600_000_000, 634_472_000]
+        [
+            10_505_500_000_000,
+            303_622_000,
+            10_505_600_000_000,
+            634_472_000
+        ]
     );
     let (_, q) = parse(
         r#"{"channel":"bbo","data":{"coin":"kPEPE","time":1,"bbo":[null,{"px":"0.012345","sz":"1000","n":1}]}}"#,
@@ -294,7 +301,12 @@ fn synthetic_channels_and_control() {
     }
     assert_ne!(out[0].instrument, out[1].instrument);
     assert_eq!(out[0].side(), Side::Sell);
-    assert_eq!(inst.info(tickwire::InstrumentId(out[0].instrument)).unwrap().symbol, "kPEPE");
+    assert_eq!(
+        inst.info(tickwire::InstrumentId(out[0].instrument))
+            .unwrap()
+            .symbol,
+        "kPEPE"
+    );
 }
 
 #[test]
@@ -320,8 +332,13 @@ fn synthetic_rest_bodies() {
     out.clear();
     // SYNTHETIC: candleSnapshot: history, closed once its close time passed
     let candles = r#"[{"t":60000,"T":119999,"s":"BTC","i":"1m","o":"1","c":"2","h":"3","l":"0.5","v":"10","n":3},{"t":120000,"T":179999,"s":"BTC","i":"1m","o":"2","c":"2","h":"2","l":"2","v":"0","n":0}]"#;
-    p.parse_rest(candles.as_bytes(), None, Nanos::from_millis(150_000), &mut out)
-        .unwrap();
+    p.parse_rest(
+        candles.as_bytes(),
+        None,
+        Nanos::from_millis(150_000),
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out.len(), 2);
     assert!(out[0].has(flags::CLOSED) && !out[1].has(flags::CLOSED));
     out.clear();
@@ -335,7 +352,10 @@ fn synthetic_rest_bodies() {
         ),
         Ok(Control::Ignored)
     );
-    assert_eq!(p.parse_rest(b"null", None, Nanos(1), &mut out), Ok(Control::Ignored));
+    assert_eq!(
+        p.parse_rest(b"null", None, Nanos(1), &mut out),
+        Ok(Control::Ignored)
+    );
     assert_eq!(
         p.parse_rest(br#""Unknown coin""#, None, Nanos(1), &mut out),
         Ok(Control::VenueError {
@@ -344,7 +364,12 @@ fn synthetic_rest_bodies() {
         })
     );
     assert!(p
-        .parse_rest(b"Failed to deserialize the JSON body", None, Nanos(1), &mut out)
+        .parse_rest(
+            b"Failed to deserialize the JSON body",
+            None,
+            Nanos(1),
+            &mut out
+        )
         .is_err());
 }
 
@@ -393,7 +418,10 @@ fn truncated_and_corrupted_frames_are_reported_and_the_stream_goes_on() {
             let (evs, ok) = feed(&mut p, &frame[..cut]);
             assert!(ok, "cut at {cut}: the next frame was lost");
             let after = p.stats();
-            assert!(after.malformed > before.malformed, "cut at {cut}: not reported");
+            assert!(
+                after.malformed > before.malformed,
+                "cut at {cut}: not reported"
+            );
             assert!(evs.iter().all(|e| e.kind == Kind::Status as u8));
             n += 1;
         }
@@ -406,7 +434,9 @@ fn truncated_and_corrupted_frames_are_reported_and_the_stream_goes_on() {
         rng ^= rng << 17;
         rng
     };
-    let junk = [b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9'];
+    let junk = [
+        b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9',
+    ];
     for frame in samples() {
         for _ in 0..300 {
             let mut f = frame.clone();
@@ -425,7 +455,15 @@ fn truncated_and_corrupted_frames_are_reported_and_the_stream_goes_on() {
             }
         }
     }
-    for bad in [&b""[..], b"null", b"[]", b"{}", b"\xff", b"{\"channel\":1}", b"{\"channel\":\"l2Book\"}"] {
+    for bad in [
+        &b""[..],
+        b"null",
+        b"[]",
+        b"{}",
+        b"\xff",
+        b"{\"channel\":1}",
+        b"{\"channel\":\"l2Book\"}",
+    ] {
         let (_, ok) = feed(&mut p, bad);
         assert!(ok);
     }
@@ -442,7 +480,8 @@ fn steady_state_book_and_trade_frames_allocate_nothing() {
     }
     // warm-up: one pass
     for f in &frames {
-        p.on_frame(Venue::Hyperliquid, f, Nanos(1), &mut sink).unwrap();
+        p.on_frame(Venue::Hyperliquid, f, Nanos(1), &mut sink)
+            .unwrap();
     }
     // new trades (fresh ids) and books: nothing allocates
     let trade = |k: u64| {
@@ -454,9 +493,15 @@ fn steady_state_book_and_trade_frames_allocate_nothing() {
     let trades: Vec<String> = (0..500).map(trade).collect();
     let before = allocs();
     for (k, f) in frames.iter().cycle().take(500).enumerate() {
-        p.on_frame(Venue::Hyperliquid, f, Nanos(1), &mut sink).unwrap();
-        p.on_frame(Venue::Hyperliquid, trades[k].as_bytes(), Nanos(1), &mut sink)
+        p.on_frame(Venue::Hyperliquid, f, Nanos(1), &mut sink)
             .unwrap();
+        p.on_frame(
+            Venue::Hyperliquid,
+            trades[k].as_bytes(),
+            Nanos(1),
+            &mut sink,
+        )
+        .unwrap();
     }
     let n = allocs() - before;
     assert_eq!(n, 0, "{n} allocations in steady state");

@@ -122,5 +122,8 @@ fn legacy_sessions_are_counted_not_misread() {
     ]);
     assert!(ok, "{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains("ignored: 191") && err.contains("malformed: 0"), "{err}");
+    assert!(
+        err.contains("ignored: 191") && err.contains("malformed: 0"),
+        "{err}"
+    );
 }

@@ -66,5 +66,8 @@ fn book_tops_after_every_push() {
     for w in tops.windows(2) {
         assert!(w[1]["seq"].as_u64() >= w[0]["seq"].as_u64());
     }
-    assert!(err.contains("snapshots: 46") && err.contains("gaps: 0"), "{err}");
+    assert!(
+        err.contains("snapshots: 46") && err.contains("gaps: 0"),
+        "{err}"
+    );
 }

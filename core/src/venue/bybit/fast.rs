@@ -140,7 +140,8 @@ impl BybitParser {
                         loop {
                             let t = fast_trade(f, &mut sc)?;
                             if result.is_ok() {
-                                result = push_trade(self.venue, &mut self.symbols, &t, ts_recv, out);
+                                result =
+                                    push_trade(self.venue, &mut self.symbols, &t, ts_recv, out);
                             }
                             if sc.next(b']')? == Next::End {
                                 break;

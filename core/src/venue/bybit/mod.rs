@@ -69,7 +69,8 @@ pub fn classify_topic(topic: &str) -> Topic<'_> {
         "orderbook" => match rest.split_once('.') {
             Some(("1", sym)) => Topic::Bbo(sym),
             Some((depth, sym))
-                if depth == "full" || (!depth.is_empty() && depth.bytes().all(|c| c.is_ascii_digit())) =>
+                if depth == "full"
+                    || (!depth.is_empty() && depth.bytes().all(|c| c.is_ascii_digit())) =>
             {
                 Topic::Book(sym)
             }

@@ -10,7 +10,9 @@ use super::wire::{
     self, BybitEnvelope, BybitInstrument, BybitKline, BybitRest, BybitRestKline, BybitRestResult,
     BybitRestTrade, BybitTicker, BybitTrade,
 };
-use super::{classify_topic, is_object, malformed, BboState, BybitParser, Topic, DEFAULT_EXPONENTS};
+use super::{
+    classify_topic, is_object, malformed, BboState, BybitParser, Topic, DEFAULT_EXPONENTS,
+};
 use crate::decimal;
 use crate::event::{book_text, flags, Event, InstrumentId, Kind, Nanos, Side, Venue};
 use crate::instrument::{Resolved, SymbolCache};
@@ -31,7 +33,12 @@ pub(super) fn template(venue: Venue, r: Resolved, kind: Kind, ts_recv: Nanos) ->
 }
 
 /// Exact decimal text → mantissa, or the `Value` error naming the withheld event.
-pub(crate) fn value(s: &str, exp: i8, instrument: InstrumentId, seq: u64) -> Result<i64, ParseError> {
+pub(crate) fn value(
+    s: &str,
+    exp: i8,
+    instrument: InstrumentId,
+    seq: u64,
+) -> Result<i64, ParseError> {
     decimal::parse(s.as_bytes(), exp).map_err(|error| ParseError::Value {
         instrument,
         seq,
@@ -41,7 +48,8 @@ pub(crate) fn value(s: &str, exp: i8, instrument: InstrumentId, seq: u64) -> Res
 
 /// Fraction digits as the venue wrote them (`"65114.20"` → 2), for `v[4]` of book levels.
 pub(crate) fn written_digits(s: &[u8]) -> u8 {
-    match memchr::memchr(b'.', s) {
+    // level texts are short: a plain scan beats memchr's setup
+    match s.iter().position(|&c| c == b'.') {
         None => 0,
         Some(p) => s[p + 1..]
             .iter()
@@ -109,7 +117,10 @@ pub(super) fn control(env: &BybitEnvelope<'_>) -> Control {
         let id = env
             .req_id
             .as_ref()
-            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(-1);
         return Control::Ack { id };
     }
@@ -189,18 +200,15 @@ impl BybitParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let u = h
-            .u
-            .ok_or_else(|| ParseError::Malformed("orderbook data without u".into()))?;
+        let u =
+            h.u.ok_or_else(|| ParseError::Malformed("orderbook data without u".into()))?;
         let snapshot = Self::is_snapshot(kind, u)?;
         let (topic_sym, level1) = match topic {
             Topic::Book(s) => (s, false),
             Topic::Bbo(s) => (s, true),
             _ => return Ok(Control::Ignored),
         };
-        let r = self
-            .symbols
-            .resolve(h.s.unwrap_or(topic_sym).as_bytes());
+        let r = self.symbols.resolve(h.s.unwrap_or(topic_sym).as_bytes());
         if level1 {
             self.emit_level1(text, h, r, u, snapshot, ts, ts_recv, out)
         } else {
@@ -379,7 +387,9 @@ impl BybitParser {
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         if !is_object(data) {
-            return Err(ParseError::Malformed("tickers data is not an object".into()));
+            return Err(ParseError::Malformed(
+                "tickers data is not an object".into(),
+            ));
         }
         let t: BybitTicker<'_> = sonic_rs::from_str(data).map_err(malformed)?;
         let snapshot = match env.kind {
@@ -512,9 +522,10 @@ impl BybitParser {
                 let id = wire::trade_id(t.exec_id);
                 let mut ev = template(venue, r, Kind::Trade, ts_recv);
                 ev.seq = id;
-                ev.ts_exchange = ms(t.time.parse().map_err(|_| {
-                    ParseError::Malformed(format!("trade time {:?}", t.time))
-                })?);
+                ev.ts_exchange = ms(t
+                    .time
+                    .parse()
+                    .map_err(|_| ParseError::Malformed(format!("trade time {:?}", t.time)))?);
                 ev.side = taker_side(t.side) as u8;
                 if t.block {
                     ev.flags |= flags::OFF_BOOK;
@@ -546,10 +557,9 @@ impl BybitParser {
         let mut rows = Vec::with_capacity(items.len());
         for item in items {
             let k: BybitRestKline<'_> = sonic_rs::from_str(item.as_raw_str()).map_err(malformed)?;
-            let start: i64 = k
-                .0
-                .parse()
-                .map_err(|_| ParseError::Malformed(format!("kline start {:?}", k.0)))?;
+            let start: i64 =
+                k.0.parse()
+                    .map_err(|_| ParseError::Malformed(format!("kline start {:?}", k.0)))?;
             rows.push((start, k));
         }
         rows.sort_by_key(|(s, _)| *s);

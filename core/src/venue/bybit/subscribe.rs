@@ -95,7 +95,9 @@ const MONTHS: [&str; 12] = [
 /// `26DEC25` → `20251226`.
 fn dated(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    if b.len() != 7 || !b[..2].iter().all(u8::is_ascii_digit) || !b[5..].iter().all(u8::is_ascii_digit)
+    if b.len() != 7
+        || !b[..2].iter().all(u8::is_ascii_digit)
+        || !b[5..].iter().all(u8::is_ascii_digit)
     {
         return None;
     }

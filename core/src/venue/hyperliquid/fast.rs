@@ -157,7 +157,8 @@ impl HyperliquidParser {
 
 fn fast_trade<'a>(f: &'a str, sc: &mut Scanner<'a>) -> Option<HlTrade<'a>> {
     sc.byte(b'{')?;
-    let (mut coin, mut side, mut px, mut sz, mut time, mut tid) = (None, None, None, None, None, None);
+    let (mut coin, mut side, mut px, mut sz, mut time, mut tid) =
+        (None, None, None, None, None, None);
     loop {
         match sc.key()? {
             b"coin" if coin.is_none() => coin = Some(sub(f, sc.string()?)?),
