@@ -2,6 +2,7 @@
 //!
 //! * `wire`: borrowed views of the JSON frames and REST bodies.
 //! * `normalize`: wire → [`Event`]s (exact decimals, ns timestamps, taker side).
+//! * `fast`: scanner fast paths for the hot pushes (book, level 1, trades), same events.
 //! * `subscribe`: endpoints, limits, control frames and [`Protocol`](crate::venue::Protocol).
 //!
 //! What each topic becomes:
@@ -19,8 +20,19 @@
 //! integer), `success:false` a venue error (code 0: Bybit's WebSocket errors carry no code),
 //! `{"op":"pong"}` and the spot reply `{"ret_msg":"pong","op":"ping"}` are heartbeats.
 //!
-//! Exponents default to (-8, -8); `/v5/market/instruments-info` presets each instrument's
-//! (see [`normalize`]).
+//! REST (`parse_rest`): `/v5/market/orderbook` is a `SNAPSHOT` at its `u` (the id space of
+//! `orderbook.1000`: books are resynced by resubscribing, which makes the venue send a snapshot
+//! in the stream's own id space), `recent-trade` trades, `kline` candles (oldest first; the
+//! interval is the step between rows), `instruments-info` presets exponents, `retCode != 0` is
+//! a venue error, pre-v5 bodies (`ret_code`) are ignored.
+//!
+//! Exponents default to (-8, -8); an `instruments-info` body seen first presets each listed
+//! instrument (see `normalize.rs`).
+//!
+//! Trade ids of derivatives are UUIDs: `seq` is their first 64 bits, stable and distinct but not
+//! increasing, so the dedupe window recognises only recent repeats of the highest id (older
+//! ids pass as window misses: never a lost trade, possibly a duplicate across redundant
+//! connections). Spot ids are increasing decimals.
 
 mod fast;
 mod normalize;

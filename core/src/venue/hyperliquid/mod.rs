@@ -1,14 +1,19 @@
 //! Hyperliquid public market data (perpetuals; spot coins `@N` / `PURR/USDC` parse the same).
 //!
 //! * `wire`: borrowed views of the JSON frames and `POST /info` bodies.
+//! * `fast`: scanner fast paths for `l2Book` and `trades`, same events as the general path.
 //! * `subscribe`: endpoint, limits, control frames and [`Protocol`](crate::venue::Protocol).
+//!
+//! REST (`POST /info` bodies, `parse_rest`): `l2Book` as a top-N snapshot, `recentTrades`,
+//! `candleSnapshot` (closed once their close time has passed), `meta`/`spotMeta` ignored, a JSON
+//! string is a venue error.
 //!
 //! What each channel becomes:
 //!
 //! | channel | events |
 //! |---|---|
 //! | `l2Book` | a full book on every push (≤ 20 levels per side): book levels flagged `SNAPSHOT`+`TOP_N`, `seq` = `v[2]` = `time` (there is no sequence number), `v[3]` = -1; the book is replaced each time, nothing to chain, no gap to detect |
-//! | `trades` | trades: `side` is the aggressor (`B` = the taker bought, `A` = the taker sold: it hit the bid), `seq` = `tid` |
+//! | `trades` | trades: `side` is the aggressor (`B` = the taker bought, `A` = the taker sold: it hit the bid; the capture agrees: every trade after the first book is a buy at or above the best ask or a sell at or below the best bid), `seq` = `tid` (random, not increasing: the dedupe window recognises only recent repeats of the highest id) |
 //! | `bbo` | a quote, `seq` = `time`; a `null` side is 0 / 0 |
 //! | `candle` | a candle, `seq` = open time `t`, `aux` = interval (s); Hyperliquid has no closed flag (a candle is final when one with a later `t` arrives), so none is set, and no event time (`ts_exchange` = 0) |
 //! | `subscriptionResponse` | ack (id -1: requests carry none) |
