@@ -11,7 +11,9 @@ pub use crate::output::Format;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Venue whose parser reads the frames: binance, binance-usdm, binance-coinm.
+    /// Venue whose parser reads the frames: binance, binance-usdm, binance-coinm, okx, bybit-spot,
+    /// bybit-linear (alias bybit), bybit-inverse, coinbase, kraken, gateio, gateio-futures, bitget,
+    /// bitget-futures, hyperliquid.
     #[arg(long)]
     venue: String,
     /// Recordings, read in order as one continuous stream.

@@ -38,6 +38,9 @@ pub(crate) struct Pending {
     pub duplicate: u32,
     pub drop: u32,
     pub drop_symbol: Option<String>,
+    /// The book change just dropped (symbol, sequence): its other renderings (a venue's
+    /// several depth channels of the same change) are dropped too.
+    pub dropped_change: Option<(String, u64)>,
     pub reorder: bool,
     pub corrupt: u32,
 }

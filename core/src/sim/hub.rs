@@ -136,9 +136,19 @@ impl Hub {
     pub(crate) fn publish(&self, msg: DataMsg) {
         let (corrupt, dup, reorder) = {
             let mut p = self.pending();
+            if msg.seq != 0
+                && p.dropped_change
+                    .as_ref()
+                    .is_some_and(|(sym, seq)| **sym == *msg.symbol && *seq == msg.seq)
+            {
+                return;
+            }
             if p.drop > 0 && msg.is_diff {
                 let sym = p.drop_symbol.get_or_insert_with(|| msg.symbol.to_string());
                 if **sym == *msg.symbol {
+                    if msg.seq != 0 {
+                        p.dropped_change = Some((msg.symbol.to_string(), msg.seq));
+                    }
                     p.drop -= 1;
                     if p.drop == 0 {
                         p.drop_symbol = None;
