@@ -1,0 +1,2 @@
+//! Unit tests of the Gate.io parser on documented frames.
+use super::*;
