@@ -498,3 +498,339 @@ fn a_lost_or_tampered_diff_resyncs_only_its_instrument() {
         );
     }
 }
+
+/// Every WebSocket row of the Gate.io sessions (and REST bodies through `parse_rest`).
+fn all_rows(roots: &[PathBuf]) -> Vec<(Venue, String, String, String)> {
+    let mut v = Vec::new();
+    for root in roots {
+        for (default, path) in sessions(root) {
+            for (_, conn, label, frame) in rows(&path) {
+                if label != "client_sent" {
+                    v.push((venue_of_conn(&conn, default), conn, label, frame));
+                }
+            }
+        }
+    }
+    v
+}
+
+fn roots() -> Vec<PathBuf> {
+    shared_corpus().into_iter().chain([fixture("")]).collect()
+}
+
+/// The fast paths give exactly what the general path gives on every frame, and they do take
+/// the hot ones (order book diffs, trades, book tickers).
+#[test]
+fn fast_paths_agree_with_the_general_path_on_every_frame() {
+    let mut frames = 0u64;
+    let mut hot = 0u64;
+    let mut hits = 0u64;
+    for (venue, conn, label, frame) in all_rows(&roots()) {
+        if label.starts_with("rest_") {
+            continue;
+        }
+        let mut fast = GateioParser::new(venue, Instruments::new());
+        let mut slow = GateioParser::new(venue, Instruments::new());
+        slow.set_fast_paths(false);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let ra = fast.parse_frame(frame.as_bytes(), Nanos(3), &mut a);
+        let rb = slow.parse_frame(frame.as_bytes(), Nanos(3), &mut b);
+        assert_eq!(ra, rb, "{conn} {label}: {frame}");
+        assert_eq!(a, b, "{conn} {label}: {frame}");
+        assert_eq!(slow.fast_hits(), 0);
+        frames += 1;
+        if conn.starts_with("GATEIO")
+            && matches!(label.as_str(), "order_book_update" | "trades" | "book_ticker")
+        {
+            hot += 1;
+            assert_eq!(fast.fast_hits(), 1, "the fast path refused {label}: {frame}");
+        }
+        hits += fast.fast_hits();
+    }
+    assert!(frames > 700 && hot > 600, "{frames} frames, {hot} hot");
+    eprintln!("fast paths took {hits} of {frames} frames ({hot} hot captured frames, all taken)");
+}
+
+/// The values of real frames, exactly.
+#[test]
+fn real_frames_normalize_exactly() {
+    let rows = all_rows(&[fixture("")]);
+    let find = |label: &str, needle: &str| -> (Venue, String) {
+        rows.iter()
+            .find(|(_, _, l, f)| l == label && f.contains(needle))
+            .map(|(v, _, _, f)| (*v, f.clone()))
+            .unwrap_or_else(|| panic!("no {label} with {needle}"))
+    };
+    let parse = |(v, f): (Venue, String)| {
+        let mut p = GateioParser::new(v, Instruments::new());
+        let mut out = Vec::new();
+        p.parse_frame(f.as_bytes(), Nanos(5), &mut out).expect("parses");
+        out
+    };
+    // spot trade: taker sold; create_time_ms "1619093543708.2642" to the ns
+    let t = parse(find("trades", "816995772"))[0];
+    assert_eq!((t.kind(), t.side(), t.seq), (Some(Kind::Trade), Side::Sell, 816995772));
+    assert_eq!(t.ts_exchange, 1_619_093_543_708_264_200);
+    assert_eq!((t.v[0], t.v[1]), (1_215_800_000_000, 2_010_000_000)); // 121.58 x 0.201 at 1e-10
+    // spot diff: E is seconds, t is ms: ts from t
+    let d = parse(find("order_book_update", "\"U\":1130669"));
+    assert_eq!((d[0].seq, d[0].v[2], d[0].v[3]), (1138115, 1130669, -1));
+    assert_eq!(d[0].ts_exchange, 1_619_093_533_020_000_000);
+    assert_eq!(d.len(), 45 + 29);
+    assert_eq!(tickwire::event::book_text_parts(d[0].v[4]), (2, 8, None)); // "10.28","36.50154112"
+    // futures diff: integer sizes, levels before the symbol
+    let d = parse(find("order_book_update", "\"U\":203083178"));
+    assert_eq!(d.len(), 4);
+    assert!(d.iter().all(|e| e.side() == Side::Sell && e.qty_exp == 0));
+    assert_eq!((d[0].v[0], d[0].v[1]), (3_047_000_000, 8393));
+    // futures book ticker: integer sizes
+    let q = parse(find("book_ticker", "\"u\":6159967"))[0];
+    assert_eq!(q.v[..4], [7_379_000_000, 814, 7_390_000_000, 677]);
+    assert_eq!(q.ts_exchange, 1_684_930_165_621_000_000);
+    // candles: spot string OHLC and `t` in seconds, no `w` in 2021 (not closed), no base amount
+    let c = parse(find("candlesticks", "1m_DIS_USDT"))[0];
+    assert_eq!((c.seq, c.aux, c.has(flags::CLOSED)), (1_619_093_520_000, 60, false));
+    assert_eq!(c.v, [1_209_200_000_000; 4].into_iter().chain([0]).collect::<Vec<_>>()[..]);
+    // futures candle: integer `t` and `v`
+    let c = parse(find("candlesticks", "1m_FRONT_USDT"))[0];
+    assert_eq!((c.seq, c.v[0], c.v[4]), (1_684_930_140_000, 1_701_000_000, 0));
+    // crypto_msg_parser_tests: a price sent as a JSON number stays exact
+    let t = parse(find("trade", "MOB_USDT"))[0];
+    assert_eq!((t.side(), t.v[0], t.v[1]), (Side::Sell, 8_360_000_000, 90));
+}
+
+/// Metadata rows of the sessions preset exponents for instruments not yet seen.
+#[test]
+fn session_metadata_presets_exponents() {
+    let o = replay(Venue::GateioFutures, &[fixture(FUTURES)]);
+    let t = o.replay.instruments();
+    // contracts seen in the session keep the defaults their tick allows
+    let rdnt = t.find(Venue::GateioFutures, "RDNT_USDT").expect("seen");
+    assert_eq!((rdnt.px_exp, rdnt.qty_exp), (-10, 0));
+    assert_eq!(rdnt.unified, "RDNT-USDT-PERP");
+    // contracts with 10^-11 and 10^-12 ticks get every digit
+    let pepe = t.intern(Venue::GateioFutures, "PEPE_USDT", (0, 0));
+    assert_eq!((pepe.px_exp, pepe.qty_exp), (-11, 0));
+    let vinu = t.intern(Venue::GateioFutures, "VINU_USDT", (0, 0));
+    assert_eq!((vinu.px_exp, vinu.qty_exp), (-12, 0));
+    let o = replay(Venue::Gateio, &[fixture(SPOT)]);
+    let omg = o.replay.instruments().find(Venue::Gateio, "OMG_USDT").expect("seen");
+    assert_eq!((omg.px_exp, omg.qty_exp), (-10, -10));
+    assert_eq!(omg.unified, "OMG-USDT");
+}
+
+/// A few real frames of each kind (the first of each label).
+fn samples() -> Vec<(Venue, String, Vec<u8>)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut v = Vec::new();
+    for (venue, conn, label, frame) in all_rows(&[fixture("")]) {
+        let key = format!("{venue:?}{label}{}", conn.split("::").nth(1).unwrap_or(""));
+        if !label.starts_with("rest_") && frame.len() < 4000 && seen.insert(key) {
+            v.push((venue, label, frame.into_bytes()));
+        }
+    }
+    assert!(v.len() >= 20, "{}", v.len());
+    v
+}
+
+const GOOD_TRADE: &str = r#"{"time":1,"channel":"spot.trades","event":"update","result":{"id":ID,"create_time":1,"create_time_ms":"1000.5","side":"buy","currency_pair":"BTC_USDT","amount":"1","price":"2"}}"#;
+
+/// Feeds `bad` then a good trade; returns the bad frame's events and whether the trade came out.
+fn feed(p: &mut Pipeline, venue: Venue, bad: &[u8]) -> (Vec<Event>, bool) {
+    let mut evs = Vec::new();
+    let _ = p.on_frame(venue, bad, Nanos(1), &mut |e| evs.push(*e));
+    let good = GOOD_TRADE.replace("ID", &format!("{}", 1000 + p.stats().frames));
+    let mut after = Vec::new();
+    p.on_frame(Venue::Gateio, good.as_bytes(), Nanos(2), &mut |e| after.push(*e))
+        .expect("good frame after a bad one");
+    (evs, after.iter().any(|e| e.kind == Kind::Trade as u8))
+}
+
+#[test]
+fn every_truncation_of_real_frames_is_reported_and_the_stream_goes_on() {
+    let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+    let mut cuts = 0;
+    for (venue, label, frame) in samples() {
+        for cut in 0..frame.len() {
+            let before = p.stats();
+            let (evs, trade_ok) = feed(&mut p, venue, &frame[..cut]);
+            assert!(trade_ok, "{label} cut at {cut}: the next frame was lost");
+            let after = p.stats();
+            assert!(
+                after.malformed > before.malformed || after.ignored > before.ignored,
+                "{label} cut at {cut}: not counted"
+            );
+            if after.malformed > before.malformed {
+                assert!(evs.iter().any(|e| e.status() == Some(StatusCode::Malformed)));
+                assert!(evs.iter().all(|e| e.kind == Kind::Status as u8), "{label} cut at {cut}: partial events leaked");
+            }
+            cuts += 1;
+        }
+    }
+    assert!(cuts > 5000, "{cuts}");
+}
+
+#[test]
+fn corrupted_bytes_never_panic_and_never_half_apply() {
+    let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let junk = [b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9'];
+    let mut n = 0u64;
+    for (venue, label, frame) in samples() {
+        for _ in 0..300 {
+            let mut f = frame.clone();
+            for _ in 0..1 + next() % 3 {
+                let i = (next() as usize) % f.len();
+                f[i] = junk[(next() as usize) % junk.len()];
+            }
+            let (evs, trade_ok) = feed(&mut p, venue, &f);
+            assert!(trade_ok, "{label}: the next frame was lost after {:?}", String::from_utf8_lossy(&f));
+            // the fast paths agree with the general path on broken input too
+            let mut fast = GateioParser::new(venue, Instruments::new());
+            let mut slow = GateioParser::new(venue, Instruments::new());
+            slow.set_fast_paths(false);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let ra = fast.parse_frame(&f, Nanos(1), &mut a);
+            let rb = slow.parse_frame(&f, Nanos(1), &mut b);
+            assert_eq!((ra.is_ok(), &a), (rb.is_ok(), &b), "{label}: {:?}", String::from_utf8_lossy(&f));
+            if let (Err(x), Err(y)) = (&ra, &rb) {
+                assert_eq!(x.is_malformed(), y.is_malformed(), "{label}: {:?}", String::from_utf8_lossy(&f));
+            }
+            let book: Vec<&Event> = evs.iter().filter(|e| e.kind == Kind::BookLevel as u8).collect();
+            if let (Some(first), Some(last)) = (book.first(), book.last()) {
+                assert!(first.has(flags::FIRST) && last.has(flags::LAST));
+            }
+            n += 1;
+        }
+    }
+    let s = p.stats();
+    assert!(s.malformed + s.out_of_range > n / 4, "{s:?} of {n}");
+}
+
+#[test]
+fn hostile_frames_are_errors() {
+    let mut p = GateioParser::new(Venue::Gateio, Instruments::new());
+    let mut out = Vec::new();
+    let deep = format!(
+        r#"{{"time":1,"channel":"spot.trades","event":"update","result":{}{}}}"#,
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    assert!(p.parse_frame(deep.as_bytes(), Nanos(1), &mut out).is_err());
+    let huge = GOOD_TRADE.replace("ID", "7").replace("\"amount\":\"1\"", &format!("\"amount\":\"{}\"", "9".repeat(100_000)));
+    assert!(matches!(
+        p.parse_frame(huge.as_bytes(), Nanos(1), &mut out),
+        Err(tickwire::venue::ParseError::Value { .. })
+    ));
+    assert!(out.is_empty());
+}
+
+mod alloc_count {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator unchanged; only counts calls on this thread.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: same contract as the caller's.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, n) }
+        }
+    }
+
+    pub fn allocs() -> u64 {
+        ALLOCS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: alloc_count::Counting = alloc_count::Counting;
+
+/// Steady state allocates nothing: trades, book tickers and order book diffs (spot and
+/// futures) through parser, books and dedupe, on the fast and on the general path.
+#[test]
+fn steady_state_frames_allocate_nothing() {
+    for fast in [true, false] {
+        for venue in [Venue::Gateio, Venue::GateioFutures] {
+            let table = Instruments::new();
+            let mut parser = GateioParser::new(venue, table.clone());
+            parser.set_fast_paths(fast);
+            let mut books = tickwire::book::Books::new(tickwire::book::BookConfig::default());
+            let mut dedupe = tickwire::dedupe::Deduper::new();
+            let mut out = Vec::with_capacity(4096);
+            let mut book_out = Vec::with_capacity(4096);
+            let futures = venue == Venue::GateioFutures;
+            let snapshot = if futures {
+                r#"{"current":1,"update":1,"asks":[{"s":5,"p":"0.2990"},{"s":7,"p":"0.3000"}],"bids":[{"s":3,"p":"0.2970"},{"s":9,"p":"0.2960"}],"id":1000}"#
+            } else {
+                r#"{"id":1000,"current":1,"update":1,"asks":[["0.2990","5"],["0.3000","7"]],"bids":[["0.2970","3"],["0.2960","9"]]}"#
+            };
+            parser
+                .parse_rest(snapshot.as_bytes(), Some("RDNT_USDT"), Nanos(1), &mut out)
+                .expect("snapshot");
+            books.apply(&out, &mut book_out);
+            let frames = |k: u64| -> [String; 3] {
+                let (u0, u1) = (1001 + 2 * k, 1002 + 2 * k);
+                let px = 2960 + (k % 5);
+                if futures {
+                    [
+                        format!(r#"{{"time":1,"time_ms":2,"channel":"futures.order_book_update","event":"update","result":{{"U":{u0},"a":[{{"p":"0.2990","s":{}}}],"b":[{{"p":"0.{px}","s":{}}},{{"p":"0.2965","s":0}}],"s":"RDNT_USDT","t":3,"u":{u1}}}}}"#, 5 + k % 3, k % 4),
+                        format!(r#"{{"time":1,"time_ms":2,"channel":"futures.trades","event":"update","result":[{{"size":-{},"id":{},"create_time":1,"create_time_ms":1000,"price":"0.2970","contract":"RDNT_USDT"}}]}}"#, 1 + k % 9, 10_000 + k),
+                        format!(r#"{{"time":1,"time_ms":2,"channel":"futures.book_ticker","event":"update","result":{{"t":3,"u":{u1},"s":"RDNT_USDT","b":"0.2970","B":3,"a":"0.2990","A":5}}}}"#),
+                    ]
+                } else {
+                    [
+                        format!(r#"{{"time":1,"channel":"spot.order_book_update","event":"update","result":{{"t":3,"e":"depthUpdate","E":1,"s":"RDNT_USDT","U":{u0},"u":{u1},"b":[["0.{px}","{}"],["0.2965","0"]],"a":[["0.2990","{}.5"]]}}}}"#, k % 4, 5 + k % 3),
+                        format!(r#"{{"time":1,"channel":"spot.trades","event":"update","result":{{"id":{},"create_time":1,"create_time_ms":"1000.25","side":"buy","currency_pair":"RDNT_USDT","amount":"0.{}","price":"0.2970"}}}}"#, 10_000 + k, 1 + k % 9),
+                        format!(r#"{{"time":1,"channel":"spot.book_ticker","event":"update","result":{{"t":3,"u":{u1},"s":"RDNT_USDT","b":"0.2970","B":"3","a":"0.2990","A":"5"}}}}"#),
+                    ]
+                }
+            };
+            let all: Vec<[String; 3]> = (0..3000).map(frames).collect();
+            let mut run = |range: std::ops::Range<usize>| {
+                for fs in &all[range] {
+                    for f in fs {
+                        out.clear();
+                        parser.parse_frame(f.as_bytes(), Nanos(2), &mut out).expect("parses");
+                        if out[0].kind == Kind::BookLevel as u8 {
+                            book_out.clear();
+                            books.apply(&out, &mut book_out);
+                        } else {
+                            for e in &out {
+                                dedupe.admit(e);
+                            }
+                        }
+                    }
+                }
+            };
+            run(0..1000); // warm-up: instruments, book depth, dedupe windows
+            let before = alloc_count::allocs();
+            run(1000..3000);
+            let n = alloc_count::allocs() - before;
+            assert_eq!(n, 0, "{venue} fast={fast}: {n} allocations in 6000 frames");
+            assert_eq!(books.stats().gaps, 0);
+            assert_eq!(books.stats().applied, 3000);
+        }
+    }
+}

@@ -233,6 +233,7 @@ impl GateioParser {
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         let is_array = raw.trim_start().starts_with('[');
+        let mut first_error = None;
         match (self.futures, is_array) {
             (false, false) => {
                 let t: wire::SpotTrade<'_> = sonic_rs::from_str(raw).map_err(malformed)?;
@@ -242,21 +243,19 @@ impl GateioParser {
                 let t: wire::FuturesTrade<'_> = sonic_rs::from_str(raw).map_err(malformed)?;
                 self.futures_trade(&t, None, ts_env, ts_recv, out)?;
             }
-            (false, true) => {
-                let ts: Vec<wire::SpotTrade<'_>> = sonic_rs::from_str(raw).map_err(malformed)?;
-                for t in &ts {
-                    self.spot_trade(t, None, ts_env, ts_recv, out)?;
-                }
-            }
-            (true, true) => {
-                let ts: Vec<wire::FuturesTrade<'_>> =
-                    sonic_rs::from_str(raw).map_err(malformed)?;
-                for t in &ts {
-                    self.futures_trade(t, None, ts_env, ts_recv, out)?;
-                }
-            }
+            (false, true) => wire::for_each(raw, &mut first_error, |t: wire::SpotTrade<'_>| {
+                self.spot_trade(&t, None, ts_env, ts_recv, out)
+            })
+            .map_err(malformed)?,
+            (true, true) => wire::for_each(raw, &mut first_error, |t: wire::FuturesTrade<'_>| {
+                self.futures_trade(&t, None, ts_env, ts_recv, out)
+            })
+            .map_err(malformed)?,
         }
-        Ok(Control::Data)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(Control::Data),
+        }
     }
 
     /// `*.book_ticker` → a quote.
@@ -294,9 +293,13 @@ impl GateioParser {
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         if raw.trim_start().starts_with('[') {
-            let cs: Vec<wire::Candle<'_>> = sonic_rs::from_str(raw).map_err(malformed)?;
-            for c in &cs {
-                self.candle(c, None, None, ts_env, ts_recv, out)?;
+            let mut first_error = None;
+            wire::for_each(raw, &mut first_error, |c: wire::Candle<'_>| {
+                self.candle(&c, None, None, ts_env, ts_recv, out)
+            })
+            .map_err(malformed)?;
+            if let Some(e) = first_error {
+                return Err(e);
             }
         } else {
             let c: wire::Candle<'_> = sonic_rs::from_str(raw).map_err(malformed)?;

@@ -460,6 +460,50 @@ impl<'de> Deserialize<'de> for Level<'de> {
     }
 }
 
+/// Deserializes a JSON array element by element, handing each to `f` as it is read (no
+/// vector is built). The first error `f` returns is kept in `error` while the rest of the
+/// array is still read, so a syntax error anywhere wins over a value error, as it would when
+/// collecting the array first.
+pub fn for_each<'de, T, E>(
+    text: &'de str,
+    error: &mut Option<E>,
+    f: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), sonic_rs::Error>
+where
+    T: Deserialize<'de>,
+{
+    struct Each<'e, T, E, F> {
+        f: F,
+        error: &'e mut Option<E>,
+        _t: std::marker::PhantomData<T>,
+    }
+    impl<'de, 'e, T: Deserialize<'de>, E, F: FnMut(T) -> Result<(), E>> Visitor<'de>
+        for Each<'e, T, E, F>
+    {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<T>()? {
+                if self.error.is_none() {
+                    if let Err(e) = (self.f)(item) {
+                        *self.error = Some(e);
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut de = sonic_rs::Deserializer::from_str(text);
+    de.deserialize_seq(Each {
+        f,
+        error,
+        _t: std::marker::PhantomData,
+    })?;
+    de.end()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
