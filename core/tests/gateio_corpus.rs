@@ -59,14 +59,17 @@ fn check_row(
     }
     .map_err(|e| format!("{conn} {label}: {e}"))?;
     let kinds = |k: Kind| out.iter().filter(|e| e.kind == k as u8).count();
-    let all = |k: Kind, f: u16| !out.is_empty() && out.iter().all(|e| e.kind == k as u8 && e.has(f));
+    let all =
+        |k: Kind, f: u16| !out.is_empty() && out.iter().all(|e| e.kind == k as u8 && e.has(f));
     let bracketed = !out.is_empty()
         && out[0].has(flags::FIRST)
         && out[out.len() - 1].has(flags::LAST)
         && out.iter().filter(|e| e.has(flags::FIRST)).count() == 1;
     let diff = all(Kind::BookLevel, 0)
         && bracketed
-        && out.iter().all(|e| !e.has(flags::SNAPSHOT) && e.seq >= e.v[2] as u64);
+        && out
+            .iter()
+            .all(|e| !e.has(flags::SNAPSHOT) && e.seq >= e.v[2] as u64);
     let snapshot = all(Kind::BookLevel, flags::SNAPSHOT) && bracketed;
     let top_n = all(Kind::BookLevel, flags::SNAPSHOT | flags::TOP_N) && bracketed;
     let ignored = r == Control::Ignored && out.is_empty();
@@ -89,7 +92,9 @@ fn check_row(
         ("order_book_update", _) | ("l2_event", _) => data && diff,
         ("trades", _) | ("trade", _) => data && out.len() == 1 && kinds(Kind::Trade) == 1,
         ("book_ticker", _) | ("bbo", _) => data && out.len() == 1 && kinds(Kind::Quote) == 1,
-        ("candlesticks", _) | ("candlestick", _) => data && out.len() == 1 && kinds(Kind::Candle) == 1,
+        ("candlesticks", _) | ("candlestick", _) => {
+            data && out.len() == 1 && kinds(Kind::Candle) == 1
+        }
         ("l2_topk", _) => data && top_n,
         ("tickers", _) | ("ticker", _) | ("open_interest", _) => ignored,
         ("subscribe_ack", _) => matches!(r, Control::Ack { .. }) && out.is_empty(),
@@ -182,7 +187,12 @@ fn check_counts(root: &Path) {
             totals.insert((name.clone(), k), n);
         }
     }
-    let t = |s: &str, k: &str| totals.get(&(s.to_string(), k.to_string())).copied().unwrap_or(0);
+    let t = |s: &str, k: &str| {
+        totals
+            .get(&(s.to_string(), k.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
     let spot = "cryptofeed_20210422.tsv";
     assert_eq!(t(spot, "order_book_update"), 172);
     assert_eq!(t(spot, "trades"), 9);
@@ -283,7 +293,11 @@ fn check_books(venue: Venue, files: &[PathBuf]) -> BookReport {
             }
         }
     }
-    let tops: HashMap<(u32, u64), _> = o.tops.iter().map(|t| ((t.instrument.0, t.seq), t)).collect();
+    let tops: HashMap<(u32, u64), _> = o
+        .tops
+        .iter()
+        .map(|t| ((t.instrument.0, t.seq), t))
+        .collect();
     for q in o.events.iter().filter(|e| e.kind == Kind::Quote as u8) {
         if let Some(top) = tops.get(&(q.instrument, q.seq)) {
             let (bid, ask) = (top.bid.expect("bid"), top.ask.expect("ask"));
@@ -450,15 +464,14 @@ fn a_lost_or_tampered_diff_resyncs_only_its_instrument() {
             .filter(|e| e.status() == Some(StatusCode::Gap))
             .collect();
         assert_eq!(gaps.len(), 1, "{f}");
-        let inst = p
-            .instruments()
-            .find(venue, sym)
-            .expect("interned")
-            .id;
+        let inst = p.instruments().find(venue, sym).expect("interned").id;
         assert_eq!(gaps[0].instrument(), inst);
         assert!(gaps[0].v[0] >= 1, "missing ids counted: {:?}", gaps[0]);
         let books = p.books();
-        assert!(books.book(inst).is_none(), "{f}: the broken book is withheld");
+        assert!(
+            books.book(inst).is_none(),
+            "{f}: the broken book is withheld"
+        );
         // every other instrument's book is live
         let live = p
             .instruments()
@@ -472,7 +485,10 @@ fn a_lost_or_tampered_diff_resyncs_only_its_instrument() {
             .filter(|e| e.status() == Some(StatusCode::Resync) && e.instrument() == inst)
             .map(|e| e.instrument())
             .collect();
-        assert!(resyncs.len() >= 2, "{f}: initial wait + resync after the gap");
+        assert!(
+            resyncs.len() >= 2,
+            "{f}: initial wait + resync after the gap"
+        );
 
         // 2. tamper with a diff's U (claims to start later than it does): also a gap
         let mut seen = 0;
@@ -540,10 +556,17 @@ fn fast_paths_agree_with_the_general_path_on_every_frame() {
         assert_eq!(slow.fast_hits(), 0);
         frames += 1;
         if conn.starts_with("GATEIO")
-            && matches!(label.as_str(), "order_book_update" | "trades" | "book_ticker")
+            && matches!(
+                label.as_str(),
+                "order_book_update" | "trades" | "book_ticker"
+            )
         {
             hot += 1;
-            assert_eq!(fast.fast_hits(), 1, "the fast path refused {label}: {frame}");
+            assert_eq!(
+                fast.fast_hits(),
+                1,
+                "the fast path refused {label}: {frame}"
+            );
         }
         hits += fast.fast_hits();
     }
@@ -564,21 +587,25 @@ fn real_frames_normalize_exactly() {
     let parse = |(v, f): (Venue, String)| {
         let mut p = GateioParser::new(v, Instruments::new());
         let mut out = Vec::new();
-        p.parse_frame(f.as_bytes(), Nanos(5), &mut out).expect("parses");
+        p.parse_frame(f.as_bytes(), Nanos(5), &mut out)
+            .expect("parses");
         out
     };
     // spot trade: taker sold; create_time_ms "1619093543708.2642" to the ns
     let t = parse(find("trades", "816995772"))[0];
-    assert_eq!((t.kind(), t.side(), t.seq), (Some(Kind::Trade), Side::Sell, 816995772));
+    assert_eq!(
+        (t.kind(), t.side(), t.seq),
+        (Some(Kind::Trade), Side::Sell, 816995772)
+    );
     assert_eq!(t.ts_exchange, 1_619_093_543_708_264_200);
     assert_eq!((t.v[0], t.v[1]), (1_215_800_000_000, 2_010_000_000)); // 121.58 x 0.201 at 1e-10
-    // spot diff: E is seconds, t is ms: ts from t
+                                                                      // spot diff: E is seconds, t is ms: ts from t
     let d = parse(find("order_book_update", "\"U\":1130669"));
     assert_eq!((d[0].seq, d[0].v[2], d[0].v[3]), (1138115, 1130669, -1));
     assert_eq!(d[0].ts_exchange, 1_619_093_533_020_000_000);
     assert_eq!(d.len(), 45 + 29);
     assert_eq!(tickwire::event::book_text_parts(d[0].v[4]), (2, 8, None)); // "10.28","36.50154112"
-    // futures diff: integer sizes, levels before the symbol
+                                                                           // futures diff: integer sizes, levels before the symbol
     let d = parse(find("order_book_update", "\"U\":203083178"));
     assert_eq!(d.len(), 4);
     assert!(d.iter().all(|e| e.side() == Side::Sell && e.qty_exp == 0));
@@ -589,11 +616,23 @@ fn real_frames_normalize_exactly() {
     assert_eq!(q.ts_exchange, 1_684_930_165_621_000_000);
     // candles: spot string OHLC and `t` in seconds, no `w` in 2021 (not closed), no base amount
     let c = parse(find("candlesticks", "1m_DIS_USDT"))[0];
-    assert_eq!((c.seq, c.aux, c.has(flags::CLOSED)), (1_619_093_520_000, 60, false));
-    assert_eq!(c.v, [1_209_200_000_000; 4].into_iter().chain([0]).collect::<Vec<_>>()[..]);
+    assert_eq!(
+        (c.seq, c.aux, c.has(flags::CLOSED)),
+        (1_619_093_520_000, 60, false)
+    );
+    assert_eq!(
+        c.v,
+        [1_209_200_000_000; 4]
+            .into_iter()
+            .chain([0])
+            .collect::<Vec<_>>()[..]
+    );
     // futures candle: integer `t` and `v`
     let c = parse(find("candlesticks", "1m_FRONT_USDT"))[0];
-    assert_eq!((c.seq, c.v[0], c.v[4]), (1_684_930_140_000, 1_701_000_000, 0));
+    assert_eq!(
+        (c.seq, c.v[0], c.v[4]),
+        (1_684_930_140_000, 1_701_000_000, 0)
+    );
     // crypto_msg_parser_tests: a price sent as a JSON number stays exact
     let t = parse(find("trade", "MOB_USDT"))[0];
     assert_eq!((t.side(), t.v[0], t.v[1]), (Side::Sell, 8_360_000_000, 90));
@@ -614,7 +653,11 @@ fn session_metadata_presets_exponents() {
     let vinu = t.intern(Venue::GateioFutures, "VINU_USDT", (0, 0));
     assert_eq!((vinu.px_exp, vinu.qty_exp), (-12, 0));
     let o = replay(Venue::Gateio, &[fixture(SPOT)]);
-    let omg = o.replay.instruments().find(Venue::Gateio, "OMG_USDT").expect("seen");
+    let omg = o
+        .replay
+        .instruments()
+        .find(Venue::Gateio, "OMG_USDT")
+        .expect("seen");
     assert_eq!((omg.px_exp, omg.qty_exp), (-10, -10));
     assert_eq!(omg.unified, "OMG-USDT");
 }
@@ -641,8 +684,10 @@ fn feed(p: &mut Pipeline, venue: Venue, bad: &[u8]) -> (Vec<Event>, bool) {
     let _ = p.on_frame(venue, bad, Nanos(1), &mut |e| evs.push(*e));
     let good = GOOD_TRADE.replace("ID", &format!("{}", 1000 + p.stats().frames));
     let mut after = Vec::new();
-    p.on_frame(Venue::Gateio, good.as_bytes(), Nanos(2), &mut |e| after.push(*e))
-        .expect("good frame after a bad one");
+    p.on_frame(Venue::Gateio, good.as_bytes(), Nanos(2), &mut |e| {
+        after.push(*e)
+    })
+    .expect("good frame after a bad one");
     (evs, after.iter().any(|e| e.kind == Kind::Trade as u8))
 }
 
@@ -661,8 +706,13 @@ fn every_truncation_of_real_frames_is_reported_and_the_stream_goes_on() {
                 "{label} cut at {cut}: not counted"
             );
             if after.malformed > before.malformed {
-                assert!(evs.iter().any(|e| e.status() == Some(StatusCode::Malformed)));
-                assert!(evs.iter().all(|e| e.kind == Kind::Status as u8), "{label} cut at {cut}: partial events leaked");
+                assert!(evs
+                    .iter()
+                    .any(|e| e.status() == Some(StatusCode::Malformed)));
+                assert!(
+                    evs.iter().all(|e| e.kind == Kind::Status as u8),
+                    "{label} cut at {cut}: partial events leaked"
+                );
             }
             cuts += 1;
         }
@@ -680,7 +730,9 @@ fn corrupted_bytes_never_panic_and_never_half_apply() {
         rng ^= rng << 17;
         rng
     };
-    let junk = [b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9'];
+    let junk = [
+        b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9',
+    ];
     let mut n = 0u64;
     for (venue, label, frame) in samples() {
         for _ in 0..300 {
@@ -690,7 +742,11 @@ fn corrupted_bytes_never_panic_and_never_half_apply() {
                 f[i] = junk[(next() as usize) % junk.len()];
             }
             let (evs, trade_ok) = feed(&mut p, venue, &f);
-            assert!(trade_ok, "{label}: the next frame was lost after {:?}", String::from_utf8_lossy(&f));
+            assert!(
+                trade_ok,
+                "{label}: the next frame was lost after {:?}",
+                String::from_utf8_lossy(&f)
+            );
             // the fast paths agree with the general path on broken input too
             let mut fast = GateioParser::new(venue, Instruments::new());
             let mut slow = GateioParser::new(venue, Instruments::new());
@@ -698,11 +754,24 @@ fn corrupted_bytes_never_panic_and_never_half_apply() {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             let ra = fast.parse_frame(&f, Nanos(1), &mut a);
             let rb = slow.parse_frame(&f, Nanos(1), &mut b);
-            assert_eq!((ra.is_ok(), &a), (rb.is_ok(), &b), "{label}: {:?}", String::from_utf8_lossy(&f));
+            assert_eq!(
+                (ra.is_ok(), &a),
+                (rb.is_ok(), &b),
+                "{label}: {:?}",
+                String::from_utf8_lossy(&f)
+            );
             if let (Err(x), Err(y)) = (&ra, &rb) {
-                assert_eq!(x.is_malformed(), y.is_malformed(), "{label}: {:?}", String::from_utf8_lossy(&f));
+                assert_eq!(
+                    x.is_malformed(),
+                    y.is_malformed(),
+                    "{label}: {:?}",
+                    String::from_utf8_lossy(&f)
+                );
             }
-            let book: Vec<&Event> = evs.iter().filter(|e| e.kind == Kind::BookLevel as u8).collect();
+            let book: Vec<&Event> = evs
+                .iter()
+                .filter(|e| e.kind == Kind::BookLevel as u8)
+                .collect();
             if let (Some(first), Some(last)) = (book.first(), book.last()) {
                 assert!(first.has(flags::FIRST) && last.has(flags::LAST));
             }
@@ -723,7 +792,10 @@ fn hostile_frames_are_errors() {
         "]".repeat(20_000)
     );
     assert!(p.parse_frame(deep.as_bytes(), Nanos(1), &mut out).is_err());
-    let huge = GOOD_TRADE.replace("ID", "7").replace("\"amount\":\"1\"", &format!("\"amount\":\"{}\"", "9".repeat(100_000)));
+    let huge = GOOD_TRADE.replace("ID", "7").replace(
+        "\"amount\":\"1\"",
+        &format!("\"amount\":\"{}\"", "9".repeat(100_000)),
+    );
     assert!(matches!(
         p.parse_frame(huge.as_bytes(), Nanos(1), &mut out),
         Err(tickwire::venue::ParseError::Value { .. })
@@ -795,15 +867,35 @@ fn steady_state_frames_allocate_nothing() {
                 let px = 2960 + (k % 5);
                 if futures {
                     [
-                        format!(r#"{{"time":1,"time_ms":2,"channel":"futures.order_book_update","event":"update","result":{{"U":{u0},"a":[{{"p":"0.2990","s":{}}}],"b":[{{"p":"0.{px}","s":{}}},{{"p":"0.2965","s":0}}],"s":"RDNT_USDT","t":3,"u":{u1}}}}}"#, 5 + k % 3, k % 4),
-                        format!(r#"{{"time":1,"time_ms":2,"channel":"futures.trades","event":"update","result":[{{"size":-{},"id":{},"create_time":1,"create_time_ms":1000,"price":"0.2970","contract":"RDNT_USDT"}}]}}"#, 1 + k % 9, 10_000 + k),
-                        format!(r#"{{"time":1,"time_ms":2,"channel":"futures.book_ticker","event":"update","result":{{"t":3,"u":{u1},"s":"RDNT_USDT","b":"0.2970","B":3,"a":"0.2990","A":5}}}}"#),
+                        format!(
+                            r#"{{"time":1,"time_ms":2,"channel":"futures.order_book_update","event":"update","result":{{"U":{u0},"a":[{{"p":"0.2990","s":{}}}],"b":[{{"p":"0.{px}","s":{}}},{{"p":"0.2965","s":0}}],"s":"RDNT_USDT","t":3,"u":{u1}}}}}"#,
+                            5 + k % 3,
+                            k % 4
+                        ),
+                        format!(
+                            r#"{{"time":1,"time_ms":2,"channel":"futures.trades","event":"update","result":[{{"size":-{},"id":{},"create_time":1,"create_time_ms":1000,"price":"0.2970","contract":"RDNT_USDT"}}]}}"#,
+                            1 + k % 9,
+                            10_000 + k
+                        ),
+                        format!(
+                            r#"{{"time":1,"time_ms":2,"channel":"futures.book_ticker","event":"update","result":{{"t":3,"u":{u1},"s":"RDNT_USDT","b":"0.2970","B":3,"a":"0.2990","A":5}}}}"#
+                        ),
                     ]
                 } else {
                     [
-                        format!(r#"{{"time":1,"channel":"spot.order_book_update","event":"update","result":{{"t":3,"e":"depthUpdate","E":1,"s":"RDNT_USDT","U":{u0},"u":{u1},"b":[["0.{px}","{}"],["0.2965","0"]],"a":[["0.2990","{}.5"]]}}}}"#, k % 4, 5 + k % 3),
-                        format!(r#"{{"time":1,"channel":"spot.trades","event":"update","result":{{"id":{},"create_time":1,"create_time_ms":"1000.25","side":"buy","currency_pair":"RDNT_USDT","amount":"0.{}","price":"0.2970"}}}}"#, 10_000 + k, 1 + k % 9),
-                        format!(r#"{{"time":1,"channel":"spot.book_ticker","event":"update","result":{{"t":3,"u":{u1},"s":"RDNT_USDT","b":"0.2970","B":"3","a":"0.2990","A":"5"}}}}"#),
+                        format!(
+                            r#"{{"time":1,"channel":"spot.order_book_update","event":"update","result":{{"t":3,"e":"depthUpdate","E":1,"s":"RDNT_USDT","U":{u0},"u":{u1},"b":[["0.{px}","{}"],["0.2965","0"]],"a":[["0.2990","{}.5"]]}}}}"#,
+                            k % 4,
+                            5 + k % 3
+                        ),
+                        format!(
+                            r#"{{"time":1,"channel":"spot.trades","event":"update","result":{{"id":{},"create_time":1,"create_time_ms":"1000.25","side":"buy","currency_pair":"RDNT_USDT","amount":"0.{}","price":"0.2970"}}}}"#,
+                            10_000 + k,
+                            1 + k % 9
+                        ),
+                        format!(
+                            r#"{{"time":1,"channel":"spot.book_ticker","event":"update","result":{{"t":3,"u":{u1},"s":"RDNT_USDT","b":"0.2970","B":"3","a":"0.2990","A":"5"}}}}"#
+                        ),
                     ]
                 }
             };
@@ -812,7 +904,9 @@ fn steady_state_frames_allocate_nothing() {
                 for fs in &all[range] {
                     for f in fs {
                         out.clear();
-                        parser.parse_frame(f.as_bytes(), Nanos(2), &mut out).expect("parses");
+                        parser
+                            .parse_frame(f.as_bytes(), Nanos(2), &mut out)
+                            .expect("parses");
                         if out[0].kind == Kind::BookLevel as u8 {
                             book_out.clear();
                             books.apply(&out, &mut book_out);

@@ -45,12 +45,11 @@ fn spot_replay_prints_exact_json_lines() {
     assert_eq!(trade["ts_exchange"], 1619093543708264200u64);
     assert_eq!(lines.iter().filter(|l| l["kind"] == "trade").count(), 9);
     assert_eq!(lines.iter().filter(|l| l["kind"] == "candle").count(), 14);
-    let book = lines
-        .iter()
-        .filter(|l| l["kind"] == "book")
-        .count();
+    let book = lines.iter().filter(|l| l["kind"] == "book").count();
     assert!(book > 1000, "{book} book levels");
-    assert!(!lines.iter().any(|l| l["status"] == "gap" || l["status"] == "malformed"));
+    assert!(!lines
+        .iter()
+        .any(|l| l["status"] == "gap" || l["status"] == "malformed"));
     // the venue's other names work too
     let (ok, same, _) = tickwire(&["replay", "--venue", "gate.io", f.to_str().unwrap()]);
     assert!(ok);
@@ -88,7 +87,10 @@ fn book_tops_follow_every_applied_update() {
             lines.iter().filter(|l| l.get("bid_px").is_some()).collect();
         // one top per snapshot (10) and per applied diff
         assert_eq!(tops.len(), tops_expected, "{venue}");
-        assert_eq!(out.lines().find(|l| l.contains("\"bid_px\"")).unwrap(), first);
+        assert_eq!(
+            out.lines().find(|l| l.contains("\"bid_px\"")).unwrap(),
+            first
+        );
         // per instrument the sequence only goes forward and the book never crosses
         let mut last = std::collections::HashMap::new();
         for t in &tops {
@@ -125,7 +127,10 @@ fn no_snapshot_books_say_so() {
         f.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    assert!(out.lines().all(|l| json(l)["status"] != "malformed"), "{out}");
+    assert!(
+        out.lines().all(|l| json(l)["status"] != "malformed"),
+        "{out}"
+    );
     assert!(err.contains("malformed: 0"), "{err}");
     // the futures session without its snapshots: every book says it never synced
     let src = std::fs::read_to_string(fixture("gateio_futures/cryptofeed_20230524.tsv")).unwrap();
@@ -147,7 +152,14 @@ fn no_snapshot_books_say_so() {
     ]);
     assert!(ok, "{err}");
     assert!(out.lines().all(|l| json(l)["status"] == "resync"), "{out}");
-    assert_eq!(err.matches("no book for gateio-futures:").count(), 10, "{err}");
-    assert!(err.contains("no book for gateio-futures:RDNT_USDT"), "{err}");
+    assert_eq!(
+        err.matches("no book for gateio-futures:").count(),
+        10,
+        "{err}"
+    );
+    assert!(
+        err.contains("no book for gateio-futures:RDNT_USDT"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -187,7 +187,13 @@ impl GateioParser {
     }
 
     /// One `spot.trades` object.
-    fn fast_spot_trade(&mut self, raw: &str, ts_env: i64, ts_recv: Nanos, out: &mut Vec<Event>) -> Fast {
+    fn fast_spot_trade(
+        &mut self,
+        raw: &str,
+        ts_env: i64,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Fast {
         let mut sc = Scanner::new(raw.as_bytes());
         let t = spot_trade(&mut sc, raw)?;
         sc.finish()?;
@@ -231,7 +237,13 @@ impl GateioParser {
     }
 
     /// `{"t","u","s","b","B","a","A"}`.
-    fn fast_book_ticker(&mut self, raw: &str, ts_env: i64, ts_recv: Nanos, out: &mut Vec<Event>) -> Fast {
+    fn fast_book_ticker(
+        &mut self,
+        raw: &str,
+        ts_env: i64,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Fast {
         let mut sc = Scanner::new(raw.as_bytes());
         sc.byte(b'{')?;
         let (mut t, mut u, mut s) = (None, None, None);

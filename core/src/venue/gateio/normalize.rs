@@ -96,7 +96,12 @@ pub(super) fn written_digits(s: &[u8]) -> u8 {
 }
 
 #[inline]
-pub(super) fn value(s: &[u8], exp: i8, instrument: InstrumentId, seq: u64) -> Result<i64, ParseError> {
+pub(super) fn value(
+    s: &[u8],
+    exp: i8,
+    instrument: InstrumentId,
+    seq: u64,
+) -> Result<i64, ParseError> {
     decimal::parse(s, exp).map_err(|error| ParseError::Value {
         instrument,
         seq,
@@ -155,10 +160,9 @@ impl GateioParser {
             .currency_pair
             .or(symbol)
             .ok_or_else(|| ParseError::Malformed("trade without currency_pair".into()))?;
-        let seq = t
-            .id
-            .as_u64()
-            .ok_or_else(|| ParseError::Malformed(format!("trade id {:?}", t.id.0)))?;
+        let seq =
+            t.id.as_u64()
+                .ok_or_else(|| ParseError::Malformed(format!("trade id {:?}", t.id.0)))?;
         let side = match t.side {
             "buy" => Side::Buy,
             "sell" => Side::Sell,
@@ -193,10 +197,9 @@ impl GateioParser {
             .contract
             .or(symbol)
             .ok_or_else(|| ParseError::Malformed("trade without contract".into()))?;
-        let seq = t
-            .id
-            .as_u64()
-            .ok_or_else(|| ParseError::Malformed(format!("trade id {:?}", t.id.0)))?;
+        let seq =
+            t.id.as_u64()
+                .ok_or_else(|| ParseError::Malformed(format!("trade id {:?}", t.id.0)))?;
         let ts = match (t.create_time_ms, t.create_time) {
             (Some(ms), _) => ms_ns(ms)?,
             (None, Some(s)) => secs_ns(s)?,
@@ -401,29 +404,30 @@ impl GateioParser {
             DepthSource::TopN => (true, true),
             DepthSource::Rest => (true, false),
         };
-        let (seq, first, depth) = if snapshot && source != DepthSource::Update && source != DepthSource::Obu {
-            // REST and top-N images: the book id (absent from REST bodies fetched without
-            // `with_id=true`: such a snapshot cannot be chained and never bridges a diff)
-            let id = h.id.or(h.last).unwrap_or(0);
-            (id, id, -1)
-        } else {
-            let Some(last) = h.last else {
-                return Err(ParseError::Malformed("order book update without u".into()));
-            };
-            let first = match (h.first, snapshot) {
-                (Some(f), _) => f,
-                (None, true) => last,
-                (None, false) => {
-                    return Err(ParseError::Malformed("order book update without U".into()))
-                }
-            };
-            let depth = if snapshot {
-                stream_depth.or(level_depth).unwrap_or(-1)
+        let (seq, first, depth) =
+            if snapshot && source != DepthSource::Update && source != DepthSource::Obu {
+                // REST and top-N images: the book id (absent from REST bodies fetched without
+                // `with_id=true`: such a snapshot cannot be chained and never bridges a diff)
+                let id = h.id.or(h.last).unwrap_or(0);
+                (id, id, -1)
             } else {
-                -1
+                let Some(last) = h.last else {
+                    return Err(ParseError::Malformed("order book update without u".into()));
+                };
+                let first = match (h.first, snapshot) {
+                    (Some(f), _) => f,
+                    (None, true) => last,
+                    (None, false) => {
+                        return Err(ParseError::Malformed("order book update without U".into()))
+                    }
+                };
+                let depth = if snapshot {
+                    stream_depth.or(level_depth).unwrap_or(-1)
+                } else {
+                    -1
+                };
+                (last, first, depth)
             };
-            (last, first, depth)
-        };
         let r = match sym {
             Some(s) => self.symbols.resolve(s.as_bytes()),
             None if source == DepthSource::Rest => Resolved {
@@ -662,7 +666,10 @@ impl GateioParser {
         let cs: Vec<wire::Contract<'_>> = sonic_rs::from_str(body).map_err(malformed)?;
         for c in cs {
             let (mut px, mut qty) = self.default_exps;
-            for tick in [c.order_price_round, c.mark_price_round].into_iter().flatten() {
+            for tick in [c.order_price_round, c.mark_price_round]
+                .into_iter()
+                .flatten()
+            {
                 if let Some(d) = decimal::fraction_digits(tick.bytes()).filter(|d| *d <= 18) {
                     px = px.min(-(d as i8));
                 }
@@ -730,7 +737,10 @@ mod tests {
 
     #[test]
     fn timestamps_are_exact_to_the_nanosecond() {
-        assert_eq!(to_ns(b"1619093543708.2642", 6), Some(1_619_093_543_708_264_200));
+        assert_eq!(
+            to_ns(b"1619093543708.2642", 6),
+            Some(1_619_093_543_708_264_200)
+        );
         assert_eq!(to_ns(b"1684930166.35", 9), Some(1_684_930_166_350_000_000));
         assert_eq!(to_ns(b"1684930165", 9), Some(1_684_930_165_000_000_000));
         assert_eq!(to_ns(b"1.0000000009", 6), Some(1_000_000));

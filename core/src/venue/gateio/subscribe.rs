@@ -107,7 +107,10 @@ impl GateProtocol {
 
     /// The application ping at `time_s`: `{"time":<s>,"channel":"spot.ping"}`.
     pub fn ping(&self, time_s: i64) -> String {
-        format!("{{\"time\":{time_s},\"channel\":\"{}.ping\"}}", self.prefix())
+        format!(
+            "{{\"time\":{time_s},\"channel\":\"{}.ping\"}}",
+            self.prefix()
+        )
     }
 }
 
@@ -193,7 +196,9 @@ impl Protocol for GateProtocol {
         Resync::Rest(if self.futures() {
             format!("/api/v4/futures/usdt/order_book?contract={sym}&limit={SNAPSHOT_LIMIT}&with_id=true")
         } else {
-            format!("/api/v4/spot/order_book?currency_pair={sym}&limit={SNAPSHOT_LIMIT}&with_id=true")
+            format!(
+                "/api/v4/spot/order_book?currency_pair={sym}&limit={SNAPSHOT_LIMIT}&with_id=true"
+            )
         })
     }
     fn unified_symbol(&self, native: &str) -> String {
@@ -202,7 +207,9 @@ impl Protocol for GateProtocol {
         match (self.futures(), parts.as_slice()) {
             (false, _) => parts.join("-"),
             // delivery futures `BTC_USDT_20210326`
-            (true, [base, quote, date]) if date.len() == 8 && date.bytes().all(|c| c.is_ascii_digit()) => {
+            (true, [base, quote, date])
+                if date.len() == 8 && date.bytes().all(|c| c.is_ascii_digit()) =>
+            {
                 format!("{base}-{quote}-{date}")
             }
             (true, [base, quote]) => format!("{base}-{quote}-PERP"),
@@ -239,9 +246,14 @@ mod tests {
         assert_eq!(fut, ["futures.order_book_update:BTC_USDT"]);
         assert_eq!(
             FUTURES.frames(&fut, 2, "unsubscribe", 5),
-            [r#"{"time":5,"id":2,"channel":"futures.order_book_update","event":"unsubscribe","payload":["BTC_USDT","100ms","100"]}"#]
+            [
+                r#"{"time":5,"id":2,"channel":"futures.order_book_update","event":"unsubscribe","payload":["BTC_USDT","100ms","100"]}"#
+            ]
         );
-        assert_eq!(SPOT.ping(1545404023), r#"{"time":1545404023,"channel":"spot.ping"}"#);
+        assert_eq!(
+            SPOT.ping(1545404023),
+            r#"{"time":1545404023,"channel":"spot.ping"}"#
+        );
         assert_eq!(FUTURES.ping(1), r#"{"time":1,"channel":"futures.ping"}"#);
         // the live frames carry the current time
         let live = SPOT.subscribe(&keys[..1], 1);
@@ -282,7 +294,10 @@ mod tests {
         assert_eq!(SPOT.unified_symbol("qtum3s_usdt"), "QTUM3S-USDT");
         assert_eq!(FUTURES.unified_symbol("BTC_USDT"), "BTC-USDT-PERP");
         assert_eq!(FUTURES.unified_symbol("BTC_USD"), "BTC-USD-PERP");
-        assert_eq!(FUTURES.unified_symbol("BTC_USDT_20210326"), "BTC-USDT-20210326");
+        assert_eq!(
+            FUTURES.unified_symbol("BTC_USDT_20210326"),
+            "BTC-USDT-20210326"
+        );
         assert_eq!(
             SPOT.streams("BTC_USDT", Channel::AggTrades),
             ["spot.trades:BTC_USDT"]

@@ -127,8 +127,19 @@ fn spot_trade_book_ticker_and_candle_documented() {
     );
     let q = out[0];
     assert_eq!(q.kind(), Some(Kind::Quote));
-    assert_eq!((q.seq, q.ts_exchange), (48733182, 1_606_293_275_123_000_000));
-    assert_eq!(q.v[..4], [191_777_900_000_000, 3_341_504, 191_793_800_000_000, 900_000_000]);
+    assert_eq!(
+        (q.seq, q.ts_exchange),
+        (48733182, 1_606_293_275_123_000_000)
+    );
+    assert_eq!(
+        q.v[..4],
+        [
+            191_777_900_000_000,
+            3_341_504,
+            191_793_800_000_000,
+            900_000_000
+        ]
+    );
     // spot.candlesticks with `w: true` (window closed); volume = base amount `a`
     let (_, out) = parse_both(
         false,
@@ -183,8 +194,13 @@ fn order_book_update_full_snapshot_documented() {
     );
     assert_eq!(r, Ok(Control::Data));
     assert_eq!(out.len(), 3);
-    assert!(out.iter().all(|e| e.has(flags::SNAPSHOT) && !e.has(flags::TOP_N)));
-    assert_eq!((out[0].seq, out[0].v[2], out[0].v[3]), (48776306, 48776301, 100));
+    assert!(out
+        .iter()
+        .all(|e| e.has(flags::SNAPSHOT) && !e.has(flags::TOP_N)));
+    assert_eq!(
+        (out[0].seq, out[0].v[2], out[0].v[3]),
+        (48776306, 48776301, 100)
+    );
     assert!(out[0].has(flags::FIRST) && out[2].has(flags::LAST));
     assert_eq!(book_text_parts(out[0].v[4]), (2, 4, None));
     // without `full`: a diff with U/u and no previous id (v[3] = -1)
@@ -193,7 +209,10 @@ fn order_book_update_full_snapshot_documented() {
         r#"{"time":1,"time_ms":2,"channel":"futures.order_book_update","event":"update","result":{"t":1615366381417,"s":"BTC_USD","U":2517661101,"u":2517661113,"b":[{"p":"54672.1","s":0},{"p":"54664.5","s":58794}],"a":[{"p":"54743.6","s":0}]}}"#,
     );
     assert!(out.iter().all(|e| !e.has(flags::SNAPSHOT)));
-    assert_eq!((out[0].seq, out[0].v[2], out[0].v[3]), (2517661113, 2517661101, -1));
+    assert_eq!(
+        (out[0].seq, out[0].v[2], out[0].v[3]),
+        (2517661113, 2517661101, -1)
+    );
     assert_eq!((out[1].side(), out[1].v[1]), (Side::Buy, 58794));
     assert_eq!(out[2].side(), Side::Sell);
     // an empty diff still advances the chain: one NO_LEVEL event
@@ -219,12 +238,21 @@ const OBU_DIFF: &str = r#"{"channel":"spot.obu","result":{"t":1747054612695,"s":
 #[test]
 fn order_book_v2_obu_builds_a_book_synthetic() {
     // the documented examples carry no `event`; Gate sends `"event":"update"` on pushes
-    let with_event = |f: &str| f.replacen("\"channel\":\"spot.obu\",", "\"channel\":\"spot.obu\",\"event\":\"update\",", 1);
+    let with_event = |f: &str| {
+        f.replacen(
+            "\"channel\":\"spot.obu\",",
+            "\"channel\":\"spot.obu\",\"event\":\"update\",",
+            1,
+        )
+    };
     let (r, full) = parse_both(false, &with_event(OBU_FULL));
     assert_eq!(r, Ok(Control::Data));
     assert!(full.iter().all(|e| e.has(flags::SNAPSHOT)));
     // seq = u, U absent (= u), depth 50 from the stream name
-    assert_eq!((full[0].seq, full[0].v[2], full[0].v[3]), (73777715168, 73777715168, 50));
+    assert_eq!(
+        (full[0].seq, full[0].v[2], full[0].v[3]),
+        (73777715168, 73777715168, 50)
+    );
     assert_eq!(full[0].ts_exchange, 1_747_054_612_673_000_000);
     let (_, diff) = parse_both(false, &with_event(OBU_DIFF));
     assert_eq!((diff[0].seq, diff[0].v[2]), (73777715212, 73777715169));
@@ -250,7 +278,9 @@ fn order_book_v2_obu_builds_a_book_synthetic() {
     assert!(out.iter().any(|e| e.status() == Some(StatusCode::Gap)));
     assert!(books.book(full[0].instrument()).is_none());
     // futures.obu: same shape, futures parser
-    let fut = with_event(OBU_FULL).replace("spot.obu", "futures.obu").replace("BTC_USDT.50", "BTC_USDT.400");
+    let fut = with_event(OBU_FULL)
+        .replace("spot.obu", "futures.obu")
+        .replace("BTC_USDT.50", "BTC_USDT.400");
     let (_, out) = parse_both(true, &fut);
     assert_eq!(out[0].v[3], 400);
     assert_eq!(out[0].qty_exp, 0);
@@ -281,8 +311,13 @@ fn rest_bodies_documented() {
     );
     assert_eq!(r, Ok(Control::Data));
     assert_eq!(out.len(), 2);
-    assert!(out.iter().all(|e| e.has(flags::SNAPSHOT) && !e.has(flags::TOP_N)));
-    assert_eq!((out[0].seq, out[0].ts_exchange), (203083287, 1_684_930_166_350_000_000));
+    assert!(out
+        .iter()
+        .all(|e| e.has(flags::SNAPSHOT) && !e.has(flags::TOP_N)));
+    assert_eq!(
+        (out[0].seq, out[0].ts_exchange),
+        (203083287, 1_684_930_166_350_000_000)
+    );
     assert_eq!((out[0].side(), out[0].v[1]), (Side::Buy, 57));
     // without a symbol: the book stage matches it
     let mut out = Vec::new();
@@ -319,7 +354,10 @@ fn rest_bodies_documented() {
         &mut out,
     )
     .unwrap();
-    assert_eq!((out[0].side(), out[0].v[1], out[0].seq), (Side::Sell, 100, 121234231));
+    assert_eq!(
+        (out[0].side(), out[0].v[1], out[0].seq),
+        (Side::Sell, 100, 121234231)
+    );
     let mut out = Vec::new();
     p.parse_rest(
         br#"[{"t":1539852480,"v":97151,"c":"1.032","h":"1.032","l":"1.032","o":"1.032","sum":"3580"},{"t":1539852540,"v":1,"c":"1","h":"1","l":"1","o":"1","sum":"1"}]"#,
@@ -329,7 +367,10 @@ fn rest_bodies_documented() {
     )
     .unwrap();
     assert_eq!(out.len(), 2);
-    assert_eq!((out[0].aux, out[0].v[4], out[0].seq), (60, 97151, 1_539_852_480_000));
+    assert_eq!(
+        (out[0].aux, out[0].v[4], out[0].seq),
+        (60, 97151, 1_539_852_480_000)
+    );
     assert!(out[0].has(flags::CLOSED) && !out[1].has(flags::CLOSED));
     // spot: trades (ids and times as strings), candles with their closed flag
     let mut s = spot();
@@ -420,5 +461,7 @@ fn pipeline_seeds_a_book_from_rest_and_follows_the_diffs() {
     assert_eq!(book.best_bid().unwrap().px, 12_000_000_000);
     assert_eq!(book.depth(), (3, 1));
     assert_eq!(p.books().stats().stale, 1);
-    assert!(ev.iter().any(|e| e.status() == Some(StatusCode::BookSynced)));
+    assert!(ev
+        .iter()
+        .any(|e| e.status() == Some(StatusCode::BookSynced)));
 }

@@ -510,8 +510,8 @@ mod tests {
 
     #[test]
     fn numbers_and_numeric_strings_read_as_text() {
-        let v: Vec<Num<'_>> = sonic_rs::from_str(r#"["0.2983",0,-90,0.836,"1619093543708.2642"]"#)
-            .expect("numbers");
+        let v: Vec<Num<'_>> =
+            sonic_rs::from_str(r#"["0.2983",0,-90,0.836,"1619093543708.2642"]"#).expect("numbers");
         let t: Vec<&str> = v.iter().map(|n| n.0).collect();
         assert_eq!(t, ["0.2983", "0", "-90", "0.836", "1619093543708.2642"]);
         assert!(sonic_rs::from_str::<Num<'_>>(r#""abc""#).is_err());
@@ -525,7 +525,10 @@ mod tests {
         let mut scratch = Vec::new();
         let spot = r#"{"t":1,"e":"depthUpdate","E":1,"s":"BTC_USDT","U":5,"u":7,"b":[["1.5","2"]],"a":[["1.6","0"],["1.7","3"]]}"#;
         let h = parse_depth(spot, &mut scratch).expect("spot");
-        assert_eq!((h.first, h.last, h.symbol), (Some(5), Some(7), Some("BTC_USDT")));
+        assert_eq!(
+            (h.first, h.last, h.symbol),
+            (Some(5), Some(7), Some("BTC_USDT"))
+        );
         assert_eq!((h.bids, h.asks), ((0, 1), (1, 3)));
         let fut = r#"{"U":1,"a":[{"p":"0.2983","s":0}],"b":[],"s":"RDNT_USDT","t":2,"u":1}"#;
         let h = parse_depth(fut, &mut scratch).expect("futures");
@@ -533,11 +536,15 @@ mod tests {
         let [a, b, c, d] = scratch[0];
         assert_eq!(&fut[a as usize..b as usize], "0.2983");
         assert_eq!(&fut[c as usize..d as usize], "0");
-        let rest = r#"{"current":1.5,"update":1.25,"asks":[{"s":803,"p":"0.2974"}],"bids":[],"id":9}"#;
+        let rest =
+            r#"{"current":1.5,"update":1.25,"asks":[{"s":803,"p":"0.2974"}],"bids":[],"id":9}"#;
         let h = parse_depth(rest, &mut scratch).expect("rest");
         assert_eq!(h.id, Some(9));
         let [a, b, c, d] = scratch[0];
-        assert_eq!((&rest[a as usize..b as usize], &rest[c as usize..d as usize]), ("0.2974", "803"));
+        assert_eq!(
+            (&rest[a as usize..b as usize], &rest[c as usize..d as usize]),
+            ("0.2974", "803")
+        );
         assert!(parse_depth(r#"{"b":[["1"]]}"#, &mut scratch).is_err());
         assert!(parse_depth(r#"{"b":[{"p":"1"}]}"#, &mut scratch).is_err());
     }
