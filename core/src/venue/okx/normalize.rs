@@ -482,7 +482,7 @@ impl OkxParser {
 /// The exponent for an instrument whose prices (or sizes) step by `step`: its digits plus two
 /// spare ones, between 10^−12 and 10^0; `default` when the step is not a number.
 pub(crate) fn exponent_for_step(step: &str, default: i8) -> i8 {
-    if step.is_empty() || decimal::parse(step.as_bytes(), -18).is_err() {
+    if decimal::fraction_digits(step.as_bytes()).is_none() {
         return default;
     }
     let digits = i32::from(wire::text_digits(step.as_bytes()));
@@ -656,5 +656,6 @@ mod tests {
         assert_eq!(exponent_for_step("0.0000000000001", -8), -12);
         assert_eq!(exponent_for_step("", -8), -8);
         assert_eq!(exponent_for_step("x", -8), -8);
+        assert_eq!(exponent_for_step("100000", -8), -2);
     }
 }

@@ -1,0 +1,559 @@
+//! Bitget wire → normalized events (v1 and v2 frames).
+
+use super::{market, Api, BitgetParser, DEFAULT_EXPONENTS};
+use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Venue};
+use crate::instrument::Resolved;
+use crate::venue::okx::wire::{
+    code_of, for_each, for_each_book, malformed, parse_book_object, parse_int, text_of, Arg,
+    Envelope, Int, Row,
+};
+use crate::venue::okx::{
+    book_template, checksum_bits, emit_book, interval_of, non_negative,
+    push_candle, push_quote, side_of, value, BookKind, BookMsg, Closing,
+};
+use crate::venue::{Control, ParseError};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use sonic_rs::{JsonValueTrait, LazyValue};
+use std::fmt;
+
+/// A v2 trade: `{"ts":"1695709835822","price":"26293.4","size":"0.0013","side":"buy","tradeId":"1000000000"}`
+/// (REST fills add `symbol`).
+#[derive(Deserialize, Debug)]
+struct V2Trade<'a> {
+    ts: Int,
+    #[serde(borrow)]
+    price: &'a str,
+    #[serde(borrow)]
+    size: &'a str,
+    #[serde(borrow)]
+    side: &'a str,
+    #[serde(rename = "tradeId")]
+    trade_id: Int,
+    #[serde(borrow, default)]
+    symbol: Option<&'a str>,
+}
+
+/// A trade of either API: a v1 row `["ts","px","sz","side"]` or a v2 object.
+enum Trade<'a> {
+    V1(Row<'a>),
+    V2(V2Trade<'a>),
+}
+
+impl<'de> Deserialize<'de> for Trade<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Trade<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a trade row or object")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Trade<'de>, A::Error> {
+                Row::deserialize(SeqAccessDeserializer::new(seq)).map(Trade::V1)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Trade<'de>, A::Error> {
+                V2Trade::deserialize(MapAccessDeserializer::new(map)).map(Trade::V2)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A v2 ticker (the quote fields of it).
+#[derive(Deserialize, Debug)]
+struct V2Ticker<'a> {
+    #[serde(rename = "instId", borrow, default)]
+    inst_id: Option<&'a str>,
+    #[serde(rename = "bidPr", borrow)]
+    bid_px: &'a str,
+    #[serde(rename = "bidSz", borrow)]
+    bid_sz: &'a str,
+    #[serde(rename = "askPr", borrow)]
+    ask_px: &'a str,
+    #[serde(rename = "askSz", borrow)]
+    ask_sz: &'a str,
+    ts: Int,
+}
+
+/// A symbol of v1 `products` / `contracts` or v2 `symbols` / `contracts`.
+#[derive(Deserialize, Debug)]
+struct SymbolInfo<'a> {
+    #[serde(borrow)]
+    symbol: &'a str,
+    #[serde(rename = "symbolName", borrow, default)]
+    symbol_name: Option<&'a str>,
+    #[serde(rename = "priceScale", default)]
+    price_scale: Option<Int>,
+    #[serde(rename = "quantityScale", default)]
+    quantity_scale: Option<Int>,
+    #[serde(rename = "pricePrecision", default)]
+    price_precision: Option<Int>,
+    #[serde(rename = "quantityPrecision", default)]
+    quantity_precision: Option<Int>,
+    #[serde(rename = "pricePlace", default)]
+    price_place: Option<Int>,
+    #[serde(rename = "volumePlace", default)]
+    volume_place: Option<Int>,
+    #[serde(rename = "productType", borrow, default)]
+    product_type: Option<&'a str>,
+}
+
+/// A value that may be an empty string (an empty side): 0.
+fn value_or_zero(s: &str, exp: i8, id: InstrumentId, seq: u64) -> Result<i64, ParseError> {
+    if s.is_empty() {
+        Ok(0)
+    } else {
+        value(s, exp, id, seq)
+    }
+}
+
+/// Exponent for `digits` decimals plus two spare ones (between 10^−12 and 10^0).
+fn exponent_for_digits(digits: Option<Int>, default: i8) -> i8 {
+    match digits {
+        Some(Int(d)) if (0..=18).contains(&d) => (-(d as i32 + 2)).clamp(-12, 0) as i8,
+        _ => default,
+    }
+}
+
+impl BitgetParser {
+    fn template(&self, r: Resolved, kind: Kind, ts_recv: Nanos) -> Event {
+        Event {
+            ts_recv: ts_recv.0,
+            venue: self.venue as u16,
+            instrument: r.id.0,
+            kind: kind as u8,
+            px_exp: r.px_exp,
+            qty_exp: r.qty_exp,
+            flags: flags::FIRST | flags::LAST,
+            ..Event::default()
+        }
+    }
+
+    pub(super) fn frame(
+        &mut self,
+        f: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        if f == "pong" || f == "ping" {
+            return Ok(Control::Heartbeat);
+        }
+        crate::venue::check_nesting(f.as_bytes())?;
+        let env: Envelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
+        if let Some(event) = env.event {
+            return match event {
+                "subscribe" | "unsubscribe" | "login" => Ok(Control::Ack { id: -1 }),
+                "error" => Ok(Control::VenueError {
+                    code: env.code.as_ref().map_or(0, code_of),
+                    msg: env.msg.as_ref().map(text_of).unwrap_or_default(),
+                }),
+                _ => self.ignore("event not handled"),
+            };
+        }
+        if env.table.is_some() {
+            return self.ignore("Bitget API before 2022-04-29 (`table` frames): not read");
+        }
+        let (Some(arg), Some(data)) = (env.arg, env.data.as_ref()) else {
+            return self.ignore("not a Bitget data or control frame");
+        };
+        let inst_type = arg
+            .inst_type
+            .ok_or_else(|| ParseError::Malformed("`arg` without instType".into()))?;
+        let Some((venue, api)) = market(inst_type) else {
+            return self.ignore("instType of a market this parser does not read");
+        };
+        if venue != self.venue {
+            return self.ignore(if self.venue == Venue::Bitget {
+                "a futures frame on the spot parser (the other Bitget market)"
+            } else {
+                "a spot frame on the futures parser (the other Bitget market)"
+            });
+        }
+        let Some(channel) = arg.channel else {
+            return Err(ParseError::Malformed("`arg` without a channel".into()));
+        };
+        let data = data.as_raw_str();
+        let pushed = env.ts.map(|t| t.0);
+        match channel {
+            "books" => self.books(arg, env.action, data, false, ts_recv, out),
+            "books5" | "books15" => self.books(arg, env.action, data, true, ts_recv, out),
+            "books1" => self.bbo(arg, data, ts_recv, out),
+            "trade" => self.trades(arg.inst_id, data, ts_recv, out),
+            "ticker" if api == Api::V2 => self.ticker(arg, data, ts_recv, out),
+            "ticker" => self.ignore(
+                "v1 ticker: no sizes, and spot bestBid/bestAsk are rounded to 6 decimals",
+            ),
+            c if c.starts_with("candle") => {
+                self.candles(arg, &c[6..], data, pushed, ts_recv, out)
+            }
+            _ => self.ignore("channel not handled"),
+        }
+    }
+
+    fn resolve(&mut self, arg: &Arg<'_>, inst: Option<&str>) -> Result<Resolved, ParseError> {
+        let inst = inst
+            .or(arg.inst_id)
+            .ok_or_else(|| ParseError::Malformed("no instId".into()))?;
+        Ok(self.symbols.resolve(inst.as_bytes()))
+    }
+
+    fn books(
+        &mut self,
+        arg: Arg<'_>,
+        action: Option<&str>,
+        data: &str,
+        top_n: bool,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let snapshot = match (top_n, action) {
+            (true, _) | (false, Some("snapshot")) => true,
+            (false, Some("update")) => false,
+            (false, other) => {
+                return Err(ParseError::Malformed(format!(
+                    "book frame with action {other:?}"
+                )))
+            }
+        };
+        let r = self.resolve(&arg, None)?;
+        let venue = self.venue;
+        // `books` keeps every level: no depth to truncate to
+        let kind = if top_n {
+            BookKind::TopN
+        } else {
+            BookKind::Diffs(-1)
+        };
+        let n = for_each_book(data, &mut self.scratch, |h, spans| {
+            let tmpl = book_template(venue, r, h, kind, snapshot, ts_recv)?;
+            let msg = BookMsg {
+                text: data,
+                spans,
+                bids: h.bids,
+                asks: h.asks,
+                checksum: if top_n {
+                    None
+                } else {
+                    checksum_bits(h.checksum)?
+                },
+            };
+            emit_book(out, tmpl, r, &msg)
+        })?;
+        if n == 0 {
+            return Err(ParseError::Malformed("book frame with empty data".into()));
+        }
+        Ok(Control::Data)
+    }
+
+    fn bbo(
+        &mut self,
+        arg: Arg<'_>,
+        data: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let r = self.resolve(&arg, None)?;
+        let tmpl = self.template(r, Kind::Quote, ts_recv);
+        let n = for_each_book(data, &mut self.scratch, |h, spans| {
+            push_quote(out, tmpl, r, h, spans, data)
+        })?;
+        if n == 0 {
+            return Err(ParseError::Malformed("books1 frame with empty data".into()));
+        }
+        Ok(Control::Data)
+    }
+
+    fn trades(
+        &mut self,
+        inst: Option<&str>,
+        data: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let venue = self.venue as u16;
+        let symbols = &mut self.symbols;
+        let trade_ms = &mut self.trade_ms;
+        for_each(data, |t: Trade<'_>| {
+            let (name, ts, px, sz, side, id) = match &t {
+                Trade::V1(row) => {
+                    if row.len() != 4 {
+                        return Err(ParseError::Malformed(format!(
+                            "v1 trade row of {} elements",
+                            row.len()
+                        )));
+                    }
+                    let f = |i: usize| row.get(i).unwrap_or_default();
+                    let ts = parse_int(f(0).as_bytes()).ok_or_else(|| {
+                        ParseError::Malformed("trade time is not an integer".into())
+                    })?;
+                    (inst, ts, f(1), f(2), f(3), None)
+                }
+                Trade::V2(t) => (
+                    t.symbol.or(inst),
+                    t.ts.0,
+                    t.price,
+                    t.size,
+                    t.side,
+                    Some(non_negative(t.trade_id.0, "tradeId")?),
+                ),
+            };
+            let name = name.ok_or_else(|| ParseError::Malformed("trade without instId".into()))?;
+            let r = symbols.resolve(name.as_bytes());
+            let ms = non_negative(ts, "trade time")?;
+            let seq = match id {
+                Some(id) => id,
+                None => {
+                    // v1 rows carry no id: number the trades of each millisecond
+                    let i = r.id.0 as usize;
+                    if trade_ms.len() <= i {
+                        trade_ms.resize(i + 1, (-1, 0));
+                    }
+                    let (last, n) = &mut trade_ms[i];
+                    if *last == ts {
+                        *n = (*n + 1).min(999);
+                    } else {
+                        *last = ts;
+                        *n = 0;
+                    }
+                    ms.saturating_mul(1000).saturating_add(u64::from(*n))
+                }
+            };
+            let ev = Event {
+                ts_recv: ts_recv.0,
+                venue,
+                instrument: r.id.0,
+                kind: Kind::Trade as u8,
+                px_exp: r.px_exp,
+                qty_exp: r.qty_exp,
+                flags: flags::FIRST | flags::LAST,
+                seq,
+                ts_exchange: Nanos::from_millis(ts).0,
+                side: side_of(side)? as u8,
+                v: [
+                    value(px, r.px_exp, r.id, seq)?,
+                    value(sz, r.qty_exp, r.id, seq)?,
+                    0,
+                    0,
+                    0,
+                ],
+                ..Event::default()
+            };
+            out.push(ev);
+            Ok(())
+        })?;
+        Ok(Control::Data)
+    }
+
+    fn ticker(
+        &mut self,
+        arg: Arg<'_>,
+        data: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let venue = self.venue as u16;
+        let symbols = &mut self.symbols;
+        for_each(data, |t: V2Ticker<'_>| {
+            let name = t
+                .inst_id
+                .or(arg.inst_id)
+                .ok_or_else(|| ParseError::Malformed("ticker without instId".into()))?;
+            let r = symbols.resolve(name.as_bytes());
+            let seq = non_negative(t.ts.0, "ts")?;
+            out.push(Event {
+                ts_recv: ts_recv.0,
+                venue,
+                instrument: r.id.0,
+                kind: Kind::Quote as u8,
+                px_exp: r.px_exp,
+                qty_exp: r.qty_exp,
+                flags: flags::FIRST | flags::LAST,
+                seq,
+                ts_exchange: Nanos::from_millis(t.ts.0).0,
+                v: [
+                    value_or_zero(t.bid_px, r.px_exp, r.id, seq)?,
+                    value_or_zero(t.bid_sz, r.qty_exp, r.id, seq)?,
+                    value_or_zero(t.ask_px, r.px_exp, r.id, seq)?,
+                    value_or_zero(t.ask_sz, r.qty_exp, r.id, seq)?,
+                    0,
+                ],
+                ..Event::default()
+            });
+            Ok(())
+        })?;
+        Ok(Control::Data)
+    }
+
+    fn candles(
+        &mut self,
+        arg: Arg<'_>,
+        bar: &str,
+        data: &str,
+        pushed: Option<i64>,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let interval = crate::venue::okx::bar_seconds(bar)
+            .ok_or_else(|| ParseError::Malformed(format!("unknown candle bar {bar:?}")))?;
+        let r = self.resolve(&arg, None)?;
+        let tmpl = self.template(r, Kind::Candle, ts_recv);
+        // no closed flag on the wire: an older row than the newest of the message is final
+        let mut newest = None;
+        for_each(data, |row: Row<'_>| {
+            if let Some(t) = row.get(0).and_then(|t| parse_int(t.as_bytes())) {
+                newest = newest.max(Some(t));
+            }
+            Ok(())
+        })?;
+        let closing = Closing {
+            confirm_at: None,
+            newest,
+            pushed,
+        };
+        for_each(data, |row: Row<'_>| {
+            push_candle(out, tmpl, r, interval, &row, closing)
+        })?;
+        Ok(Control::Data)
+    }
+
+    /// A REST body, classified by content.
+    pub(super) fn rest(
+        &mut self,
+        body: &str,
+        symbol: Option<&str>,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let env: Envelope<'_> = sonic_rs::from_str(body).map_err(malformed)?;
+        if env.table.is_some() {
+            return self.ignore("Bitget API before 2022-04-29 (`table` bodies): not read");
+        }
+        if let Some(code) = &env.code {
+            let ok = code.as_str() == Some("00000") || code.as_i64() == Some(0);
+            if !ok {
+                return Ok(Control::VenueError {
+                    code: code_of(code),
+                    msg: env.msg.as_ref().map(text_of).unwrap_or_default(),
+                });
+            }
+        }
+        let Some(data) = env.data.as_ref() else {
+            return self.ignore("REST body without data");
+        };
+        let resolved = |this: &mut Self| match symbol {
+            Some(s) => this.symbols.resolve(s.as_bytes()),
+            None => Resolved {
+                id: InstrumentId::NONE,
+                px_exp: DEFAULT_EXPONENTS.0,
+                qty_exp: DEFAULT_EXPONENTS.1,
+            },
+        };
+        if data.is_object() {
+            if data.get("asks").is_none() {
+                return self.ignore("REST body not handled (open interest, …)");
+            }
+            let text = data.as_raw_str();
+            let h = parse_book_object(text, &mut self.scratch)?;
+            let r = resolved(self);
+            let mut tmpl =
+                book_template(self.venue, r, &h, BookKind::Diffs(-1), true, ts_recv)?;
+            tmpl.v[2] = -1;
+            let msg = BookMsg {
+                text,
+                spans: &self.scratch,
+                bids: h.bids,
+                asks: h.asks,
+                checksum: None,
+            };
+            emit_book(out, tmpl, r, &msg)?;
+            return Ok(Control::Data);
+        }
+        let text = data.as_raw_str();
+        let items: Vec<LazyValue<'_>> = sonic_rs::from_str(text).map_err(malformed)?;
+        let Some(first) = items.first() else {
+            return self.ignore("REST body with empty data");
+        };
+        if first.is_array() {
+            let name = symbol.ok_or_else(|| {
+                ParseError::Malformed("REST candles body needs the request's symbol".into())
+            })?;
+            let r = self.symbols.resolve(name.as_bytes());
+            let tmpl = self.template(r, Kind::Candle, ts_recv);
+            let rows: Vec<Row<'_>> = items
+                .iter()
+                .map(|i| sonic_rs::from_str::<Row<'_>>(i.as_raw_str()).map_err(malformed))
+                .collect::<Result<_, _>>()?;
+            let closing = Closing {
+                confirm_at: None,
+                newest: rows
+                    .iter()
+                    .filter_map(|r| r.get(0).and_then(|t| parse_int(t.as_bytes())))
+                    .max(),
+                pushed: (ts_recv.0 > 0).then_some(ts_recv.0 / 1_000_000),
+            };
+            let interval = interval_of(&rows);
+            for row in &rows {
+                push_candle(out, tmpl, r, interval, row, closing)?;
+            }
+            return Ok(Control::Data);
+        }
+        if first.get("tradeId").is_some() {
+            return self.trades(symbol, text, ts_recv, out);
+        }
+        if first.get("priceScale").is_some()
+            || first.get("pricePlace").is_some()
+            || first.get("pricePrecision").is_some()
+        {
+            self.load_symbols(text)?;
+            return self.ignore("symbol metadata (exponents preset)");
+        }
+        self.ignore("REST body not handled")
+    }
+
+    /// Presets exponents from v1 `products` (spot: `priceScale`/`quantityScale`), v1/v2
+    /// `contracts` (`pricePlace`/`volumePlace`) and v2 spot `symbols`
+    /// (`pricePrecision`/`quantityPrecision`), for instruments not seen yet: the venue's digits
+    /// plus two spare ones. v1 names carry a market suffix (`BTCUSDT_SPBL`, `BTCUSDT_UMCBL`)
+    /// that the WebSocket `instId` does not: it is cut. Contracts preset the futures venue,
+    /// spot symbols the spot venue, whichever parser reads them.
+    fn load_symbols(&mut self, data: &str) -> Result<(), ParseError> {
+        let table = self.symbols.table().clone();
+        for_each(data, |s: SymbolInfo<'_>| {
+            let name = s
+                .symbol_name
+                .unwrap_or_else(|| s.symbol.split('_').next().unwrap_or(s.symbol));
+            let (venue, px, qty) = if s.price_place.is_some() || s.volume_place.is_some() {
+                if s.product_type.is_some_and(|p| !p.eq_ignore_ascii_case("USDT-FUTURES")) {
+                    return Ok(());
+                }
+                (Venue::BitgetFutures, s.price_place, s.volume_place)
+            } else if s.price_scale.is_some() || s.quantity_scale.is_some() {
+                (Venue::Bitget, s.price_scale, s.quantity_scale)
+            } else {
+                (Venue::Bitget, s.price_precision, s.quantity_precision)
+            };
+            table.set_exponents(
+                venue,
+                name,
+                exponent_for_digits(px, DEFAULT_EXPONENTS.0),
+                exponent_for_digits(qty, DEFAULT_EXPONENTS.1),
+            );
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_give_exponents_with_spare_digits() {
+        assert_eq!(exponent_for_digits(Some(Int(4)), -8), -6);
+        assert_eq!(exponent_for_digits(Some(Int(0)), -8), -2);
+        assert_eq!(exponent_for_digits(Some(Int(11)), -8), -12);
+        assert_eq!(exponent_for_digits(Some(Int(-1)), -8), -8);
+        assert_eq!(exponent_for_digits(None, -8), -8);
+    }
+}
