@@ -105,7 +105,9 @@ impl Protocol for OkxProtocol {
         Limits {
             max_streams: 30,
             streams_per_msg: 30,
-            max_msgs_per_sec: 3,
+            // OKX limits operations per hour (480 subscribe/unsubscribe/login per connection),
+            // not messages per second; this only spaces them (pings included)
+            max_msgs_per_sec: 10,
             lifetime_secs: 0,
             idle_timeout_secs: 30,
             // GET /api/v5/market/books: 40 requests / 2 s / IP
