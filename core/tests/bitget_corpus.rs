@@ -734,3 +734,128 @@ fn truncated_and_corrupted_frames_are_counted_never_panic() {
         assert!(s.malformed > 1000, "{s:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Steady state allocates nothing (a counting allocator, this thread only): v2 trade frames and
+// book updates with `seq` and their checksum, through parser, books, dedupe and router.
+// ---------------------------------------------------------------------------------------------
+
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        pub static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator unchanged; only counts calls on this thread.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: same contract as the caller's.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, n) }
+        }
+    }
+
+    pub fn allocs() -> u64 {
+        ALLOCS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: counting::Counting = counting::Counting;
+
+/// A 30×30 v2 book whose top bid size alternates; checksums computed the venue's way.
+fn steady_book_frames(n: usize) -> Vec<String> {
+    let lv = |px: u32, sz: &str| format!(r#"["{px}","{sz}"]"#);
+    let bids: Vec<String> = (0..30).map(|i| lv(1000 - i, "1.0")).collect();
+    let asks: Vec<String> = (0..30).map(|i| lv(1001 + i, "2.0")).collect();
+    let text = |top: &str| {
+        let mut s = String::new();
+        for i in 0..25u32 {
+            if i > 0 {
+                s.push(':');
+            }
+            let bsz = if i == 0 { top } else { "1.0" };
+            s.push_str(&format!("{}:{bsz}:{}:2.0", 1000 - i, 1001 + i));
+        }
+        crc(&s)
+    };
+    let frame = |action: &str, bids: &str, asks: &str, cs: i32, seq: usize| {
+        v2(
+            "SPOT",
+            "books",
+            action,
+            &format!(r#"[{{"asks":[{asks}],"bids":[{bids}],"checksum":{cs},"seq":{seq},"ts":"1695710946294"}}]"#),
+        )
+    };
+    let mut v = vec![frame("snapshot", &bids.join(","), &asks.join(","), text("1.0"), 1)];
+    for k in 0..n {
+        let sz = if k % 2 == 0 { "1.5" } else { "1.0" };
+        v.push(frame("update", &lv(1000, sz), "", text(sz), k + 2));
+    }
+    v
+}
+
+#[test]
+fn steady_state_trade_and_book_frames_allocate_nothing() {
+    use tickwire::route::{ConsumerConfig, Router};
+    let mut pipeline = Pipeline::new(Instruments::new(), PipelineConfig::default());
+    let mut router = Router::new();
+    let (_, mut consumer) = router.add_consumer(ConsumerConfig {
+        capacity: 1 << 12,
+        ..ConsumerConfig::default()
+    });
+    let mut out = vec![Event::default(); 1 << 12];
+    let trades: Vec<String> = (0..2000)
+        .map(|i| {
+            v2(
+                "SPOT",
+                "trade",
+                "update",
+                &format!(r#"[{{"ts":"1695709835822","price":"26293.4","size":"0.0013","side":"buy","tradeId":"{}"}}]"#, 1000 + i),
+            )
+        })
+        .collect();
+    let books = steady_book_frames(2000);
+    let v = Venue::Bitget;
+    for f in trades.iter().take(100).chain(books.iter().take(101)) {
+        pipeline
+            .on_frame(v, f.as_bytes(), Nanos(2), &mut |e| router.route(e))
+            .unwrap();
+        consumer.pop_into(&mut out);
+    }
+    let before = counting::allocs();
+    let mut events = 0;
+    for f in &trades[100..] {
+        pipeline
+            .on_frame(v, f.as_bytes(), Nanos(3), &mut |e| router.route(e))
+            .unwrap();
+        events += consumer.pop_into(&mut out);
+    }
+    assert_eq!(events, 1900);
+    assert_eq!(counting::allocs() - before, 0, "allocations in 1,900 trade frames");
+    let before = counting::allocs();
+    let mut events = 0;
+    for f in &books[101..] {
+        pipeline
+            .on_frame(v, f.as_bytes(), Nanos(4), &mut |e| router.route(e))
+            .unwrap();
+        events += consumer.pop_into(&mut out);
+    }
+    assert_eq!(events, 1900);
+    assert_eq!(counting::allocs() - before, 0, "allocations in 1,900 book frames");
+    let s = pipeline.books().stats();
+    assert_eq!((s.checksums_ok, s.checksum_mismatches, s.gaps), (2001, 0, 0));
+}
