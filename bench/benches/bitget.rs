@@ -36,8 +36,7 @@ fn small_frames(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 out.clear();
-                black_box(parser.parse_frame(black_box(frame.as_bytes()), Nanos(1), &mut out))
-                    .ok();
+                black_box(parser.parse_frame(black_box(frame.as_bytes()), Nanos(1), &mut out)).ok();
             })
         });
     }

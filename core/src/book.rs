@@ -1263,7 +1263,10 @@ mod tests {
             (3, 5, Some(lvl(Side::Sell, 102, 4))),
         ] {
             let levels: Vec<_> = level.into_iter().collect();
-            b.apply(&batch(v, 0, prev, seq, prev as i64, false, &levels), &mut out);
+            b.apply(
+                &batch(v, 0, prev, seq, prev as i64, false, &levels),
+                &mut out,
+            );
             assert!(statuses(&out).is_empty(), "{prev}->{seq}: {out:?}");
             assert_eq!(b.book(InstrumentId(0)).unwrap().seq, seq);
         }
@@ -1290,7 +1293,15 @@ mod tests {
         let v = Venue::Okx;
         for (prev, seq, px) in [(8, 12, 97), (12, 15, 98), (15, 18, 99)] {
             b.apply(
-                &batch(v, 0, prev, seq, prev as i64, false, &[lvl(Side::Buy, px, 1)]),
+                &batch(
+                    v,
+                    0,
+                    prev,
+                    seq,
+                    prev as i64,
+                    false,
+                    &[lvl(Side::Buy, px, 1)],
+                ),
                 &mut out,
             );
         }
@@ -1325,20 +1336,48 @@ mod tests {
         let mut b = Books::new(BookConfig::default());
         let mut out = Vec::new();
         let v = Venue::Bitget;
-        b.apply(&batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 50, 1)]), &mut out);
-        b.apply(&batch(v, 0, 0, 0, -1, true, &[lvl(Side::Buy, 60, 1)]), &mut out);
-        b.apply(&batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 61, 1)]), &mut out);
-        b.apply(&batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 62, 1)]), &mut out);
+        b.apply(
+            &batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 50, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 0, 0, -1, true, &[lvl(Side::Buy, 60, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 61, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 62, 1)]),
+            &mut out,
+        );
         let book = b.book(InstrumentId(0)).unwrap();
-        assert_eq!(book.depth(), (3, 0), "the buffered 50 predates the snapshot");
+        assert_eq!(
+            book.depth(),
+            (3, 0),
+            "the buffered 50 predates the snapshot"
+        );
         assert_eq!(book.best_bid(), Some(Level { px: 62, qty: 1 }));
         // v2: seq only
         let mut b = Books::new(BookConfig::default());
         out.clear();
-        b.apply(&batch(v, 1, 0, 100, -1, true, &[lvl(Side::Buy, 1, 1)]), &mut out);
-        b.apply(&batch(v, 1, 0, 101, -1, false, &[lvl(Side::Buy, 2, 1)]), &mut out);
-        b.apply(&batch(v, 1, 0, 101, -1, false, &[lvl(Side::Buy, 3, 1)]), &mut out);
-        b.apply(&batch(v, 1, 0, 105, -1, false, &[lvl(Side::Buy, 4, 1)]), &mut out);
+        b.apply(
+            &batch(v, 1, 0, 100, -1, true, &[lvl(Side::Buy, 1, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 0, 101, -1, false, &[lvl(Side::Buy, 2, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 0, 101, -1, false, &[lvl(Side::Buy, 3, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 0, 105, -1, false, &[lvl(Side::Buy, 4, 1)]),
+            &mut out,
+        );
         assert_eq!(statuses(&out), vec![StatusCode::BookSynced]);
         let book = b.book(InstrumentId(1)).unwrap();
         assert_eq!((book.seq, book.depth()), (105, (3, 0)));

@@ -106,7 +106,12 @@ fn classify(path: &Path, venue: Option<Venue>) -> BTreeMap<(String, String), usi
     }
     let mut labels = label_counts(path);
     labels.remove("client_sent");
-    assert_eq!(per_label, labels.into_iter().collect(), "{}", path.display());
+    assert_eq!(
+        per_label,
+        labels.into_iter().collect(),
+        "{}",
+        path.display()
+    );
     m
 }
 
@@ -315,7 +320,10 @@ fn corpus_books_agree_with_every_checksum() {
         Venue::BitgetFutures,
         &[root.join("bitget/cryptofeed_20220407_v1_mix.tsv")],
     );
-    eprintln!("bitget v1: spot {spot} + mix {mix} = {}/637 checksums agree", spot + mix);
+    eprintln!(
+        "bitget v1: spot {spot} + mix {mix} = {}/637 checksums agree",
+        spot + mix
+    );
     assert_eq!((spot, mix), (443, 194));
     assert_eq!(spot + mix, 637);
 }
@@ -339,13 +347,20 @@ fn metadata_presets_exponents_values_are_exact_and_v1_trades_are_numbered() {
         .iter()
         .find(|e| e.kind == Kind::Trade as u8 && e.instrument() == info.id)
         .unwrap();
-    assert_eq!((tr.v[0], tr.v[1], tr.side()), (350_700, 27_196_700, Side::Sell));
+    assert_eq!(
+        (tr.v[0], tr.v[1], tr.side()),
+        (350_700, 27_196_700, Side::Sell)
+    );
     assert_eq!(tr.seq, 1_649_290_076_333_000);
     let o = replay(
         Venue::BitgetFutures,
         &[fixture("bitget/cryptofeed_20220407_v1_mix_first150.tsv")],
     );
-    let info = o.replay.instruments().find(Venue::BitgetFutures, "DASHUSDT").unwrap();
+    let info = o
+        .replay
+        .instruments()
+        .find(Venue::BitgetFutures, "DASHUSDT")
+        .unwrap();
     // DASHUSDT_UMCBL: pricePlace 2, volumePlace 2
     assert_eq!((info.px_exp, info.qty_exp), (-4, -4));
     assert_eq!(info.unified, "DASH-USDT-PERP");
@@ -409,9 +424,7 @@ fn a_tampered_delta_is_a_checksum_mismatch_for_that_instrument_alone() {
                 });
             }
             FrameKind::WsText => {
-                let _ = p.on_frame(Venue::Bitget, &payload, f.ts_recv, &mut |e| {
-                    events.push(*e)
-                });
+                let _ = p.on_frame(Venue::Bitget, &payload, f.ts_recv, &mut |e| events.push(*e));
             }
             _ => {}
         }
@@ -426,7 +439,9 @@ fn a_tampered_delta_is_a_checksum_mismatch_for_that_instrument_alone() {
     assert_eq!(mismatches.len(), 1);
     assert_eq!(mismatches[0].instrument(), id("EOSUSDT"));
     assert!(p.books().book(id("EOSUSDT")).is_none());
-    for other in ["CULTUSDT", "VVSUSDT", "GOGUSDT", "AVAXUSDT", "STGUSDT", "HOTUSDT", "SUNUSDT"] {
+    for other in [
+        "CULTUSDT", "VVSUSDT", "GOGUSDT", "AVAXUSDT", "STGUSDT", "HOTUSDT", "SUNUSDT",
+    ] {
         assert!(p.books().book(id(other)).is_some(), "{other}");
     }
 }
@@ -455,14 +470,19 @@ fn statuses(ev: &[Event]) -> Vec<StatusCode> {
 /// `seq` is stale, a skipped one is accepted (no +1 promise), a wrong book is caught.
 #[test]
 fn synthetic_v2_books_with_seq_and_checksum() {
-    for (venue, inst_type) in [(Venue::Bitget, "SPOT"), (Venue::BitgetFutures, "USDT-FUTURES")] {
+    for (venue, inst_type) in [
+        (Venue::Bitget, "SPOT"),
+        (Venue::BitgetFutures, "USDT-FUTURES"),
+    ] {
         let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
         let book = |action: &str, asks: &str, bids: &str, cs: i32, seq: u64| {
             v2(
                 inst_type,
                 "books",
                 action,
-                &format!(r#"[{{"asks":[{asks}],"bids":[{bids}],"checksum":{cs},"seq":{seq},"ts":"1695710946294"}}]"#),
+                &format!(
+                    r#"[{{"asks":[{asks}],"bids":[{bids}],"checksum":{cs},"seq":{seq},"ts":"1695710946294"}}]"#
+                ),
             )
         };
         let frames = [
@@ -538,11 +558,17 @@ fn synthetic_v2_channels() {
         "snapshot",
         r#"[{"asks":[["26274.9","0.0009"]],"bids":[["26274.8","0.0027"]],"checksum":0,"seq":123,"ts":"1695710946294"}]"#,
     );
-    assert_eq!(p.parse_frame(books1.as_bytes(), Nanos(1), &mut out), Ok(Control::Data));
+    assert_eq!(
+        p.parse_frame(books1.as_bytes(), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].kind, Kind::Quote as u8);
     assert_eq!(out[0].seq, 123);
-    assert_eq!(out[0].v[..4], [m("26274.8"), m("0.0027"), m("26274.9"), m("0.0009")]);
+    assert_eq!(
+        out[0].v[..4],
+        [m("26274.8"), m("0.0027"), m("26274.9"), m("0.0009")]
+    );
     out.clear();
     let books5 = v2(
         "SPOT",
@@ -550,7 +576,10 @@ fn synthetic_v2_channels() {
         "snapshot",
         r#"[{"asks":[["26274.9","0.0009"],["26275.0","0.0500"]],"bids":[["26274.8","0.0009"],["26274.7","0.0027"]],"checksum":0,"seq":123,"ts":"1695710946294"}]"#,
     );
-    assert_eq!(p.parse_frame(books5.as_bytes(), Nanos(1), &mut out), Ok(Control::Data));
+    assert_eq!(
+        p.parse_frame(books5.as_bytes(), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
     assert_eq!(out.len(), 4);
     assert!(out.iter().all(|e| e.has(flags::SNAPSHOT | flags::TOP_N)));
     assert!(book_text_parts(out[3].v[4]).2.is_none());
@@ -561,8 +590,14 @@ fn synthetic_v2_channels() {
         "snapshot",
         r#"[{"ts":"1695709835822","price":"26293.4","size":"0.0013","side":"buy","tradeId":"1000000000"}]"#,
     );
-    assert_eq!(p.parse_frame(trade.as_bytes(), Nanos(1), &mut out), Ok(Control::Data));
-    assert_eq!((out[0].seq, out[0].side(), out[0].v[0]), (1_000_000_000, Side::Buy, m("26293.4")));
+    assert_eq!(
+        p.parse_frame(trade.as_bytes(), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
+    assert_eq!(
+        (out[0].seq, out[0].side(), out[0].v[0]),
+        (1_000_000_000, Side::Buy, m("26293.4"))
+    );
     assert_eq!(out[0].ts_exchange, 1_695_709_835_822_000_000);
     out.clear();
     let ticker = v2(
@@ -571,16 +606,28 @@ fn synthetic_v2_channels() {
         "snapshot",
         r#"[{"instId":"ETHUSDT","lastPr":"2200.10","open24h":"0.00","high24h":"0.00","low24h":"0.00","change24h":"0.00","bidPr":"1792","askPr":"2200.1","bidSz":"0.0084","askSz":"19740.8811","baseVolume":"0.0000","quoteVolume":"0.0000","openUtc":"0.00","changeUtc24h":"0","ts":"1695702438018"}]"#,
     );
-    assert_eq!(p.parse_frame(ticker.as_bytes(), Nanos(1), &mut out), Ok(Control::Data));
-    assert_eq!(out[0].v[..4], [m("1792"), m("0.0084"), m("2200.1"), m("19740.8811")]);
+    assert_eq!(
+        p.parse_frame(ticker.as_bytes(), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
+    assert_eq!(
+        out[0].v[..4],
+        [m("1792"), m("0.0084"), m("2200.1"), m("19740.8811")]
+    );
     assert_eq!(out[0].seq, 1_695_702_438_018);
     out.clear();
     // two rows: the older one is final; the newer one too once the push time passes its end
     let candles = r#"{"action":"snapshot","arg":{"instType":"SPOT","channel":"candle1m","instId":"ETHUSDT"},"data":[["1695672720000","2200.1","2200.1","2200.1","2200.1","0","0","0"],["1695672780000","2200.1","2200.2","2200.0","2200.2","1.5","3300.2","3300.2"]],"ts":1695672800000}"#;
-    assert_eq!(p.parse_frame(candles.as_bytes(), Nanos(1), &mut out), Ok(Control::Data));
+    assert_eq!(
+        p.parse_frame(candles.as_bytes(), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
     assert_eq!(out.len(), 2);
     assert!(out[0].has(flags::CLOSED) && !out[1].has(flags::CLOSED));
-    assert_eq!((out[1].aux, out[1].seq, out[1].v[4]), (60, 1_695_672_780_000, m("1.5")));
+    assert_eq!(
+        (out[1].aux, out[1].seq, out[1].v[4]),
+        (60, 1_695_672_780_000, m("1.5"))
+    );
     out.clear();
     let later = candles.replace("1695672800000}", "1695672840000}");
     p.parse_frame(later.as_bytes(), Nanos(1), &mut out).unwrap();
@@ -595,35 +642,65 @@ fn synthetic_control_frames_and_markets() {
     let mut out = Vec::new();
     let mut c = |p: &mut BitgetParser, f: &str| p.parse_frame(f.as_bytes(), Nanos(1), &mut out);
     assert_eq!(
-        c(&mut p, r#"{"event":"subscribe","arg":{"instType":"SPOT","channel":"books5","instId":"BTCUSDT"}}"#),
+        c(
+            &mut p,
+            r#"{"event":"subscribe","arg":{"instType":"SPOT","channel":"books5","instId":"BTCUSDT"}}"#
+        ),
         Ok(Control::Ack { id: -1 })
     );
     assert_eq!(
-        c(&mut p, r#"{"event":"error","code":30005,"msg":"instType:SPOT,channel:nope,instId:BTCUSDT doesn't exist"}"#),
+        c(
+            &mut p,
+            r#"{"event":"error","code":30005,"msg":"instType:SPOT,channel:nope,instId:BTCUSDT doesn't exist"}"#
+        ),
         Ok(Control::VenueError {
             code: 30005,
             msg: "instType:SPOT,channel:nope,instId:BTCUSDT doesn't exist".into()
         })
     );
     assert_eq!(
-        c(&mut p, r#"{"event":"error","code":"30001","msg":"Invalid op"}"#),
+        c(
+            &mut p,
+            r#"{"event":"error","code":"30001","msg":"Invalid op"}"#
+        ),
         Ok(Control::VenueError {
             code: 30001,
             msg: "Invalid op".into()
         })
     );
     assert_eq!(c(&mut p, "pong"), Ok(Control::Heartbeat));
-    let fut = v2("USDT-FUTURES", "trade", "update", r#"[{"ts":"1","price":"1","size":"1","side":"buy","tradeId":"1"}]"#);
+    let fut = v2(
+        "USDT-FUTURES",
+        "trade",
+        "update",
+        r#"[{"ts":"1","price":"1","size":"1","side":"buy","tradeId":"1"}]"#,
+    );
     assert_eq!(c(&mut p, &fut), Ok(Control::Ignored));
-    assert!(p.ignored_reason().contains("futures frame on the spot parser"));
-    let coin = v2("COIN-FUTURES", "trade", "update", r#"[{"ts":"1","price":"1","size":"1","side":"buy","tradeId":"1"}]"#);
+    assert!(p
+        .ignored_reason()
+        .contains("futures frame on the spot parser"));
+    let coin = v2(
+        "COIN-FUTURES",
+        "trade",
+        "update",
+        r#"[{"ts":"1","price":"1","size":"1","side":"buy","tradeId":"1"}]"#,
+    );
     let mut f = BitgetParser::new(Venue::BitgetFutures, Instruments::new());
     assert_eq!(c(&mut f, &coin), Ok(Control::Ignored));
     assert_eq!(c(&mut f, &fut), Ok(Control::Data));
     let spot = fut.replace("USDT-FUTURES", "SPOT");
     assert_eq!(c(&mut f, &spot), Ok(Control::Ignored));
-    assert!(f.ignored_reason().contains("spot frame on the futures parser"));
-    assert!(c(&mut p, r#"{"action":"update","arg":{"channel":"books","instId":"X"},"data":[]}"#).is_err(), "no instType");
+    assert!(f
+        .ignored_reason()
+        .contains("spot frame on the futures parser"));
+    assert!(
+        c(
+            &mut p,
+            r#"{"action":"update","arg":{"channel":"books","instId":"X"},"data":[]}"#
+        )
+        .is_err(),
+        "no instType"
+    );
     assert!(c(&mut p, r#"{"action":"sideways","arg":{"instType":"SPOT","channel":"books","instId":"X"},"data":[{"asks":[],"bids":[]}]}"#).is_err());
 }
 
@@ -699,7 +776,9 @@ fn truncated_and_corrupted_frames_are_counted_never_panic() {
         rng ^= rng << 17;
         rng
     };
-    let junk = [b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9'];
+    let junk = [
+        b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9',
+    ];
     for venue in [Venue::Bitget, Venue::BitgetFutures] {
         let mut p = BitgetParser::new(venue, Instruments::new());
         let mut out = Vec::new();
@@ -722,8 +801,10 @@ fn truncated_and_corrupted_frames_are_counted_never_panic() {
                 if r.is_err() {
                     assert!(out.is_empty());
                 }
-                let book: Vec<&Event> =
-                    out.iter().filter(|e| e.kind == Kind::BookLevel as u8).collect();
+                let book: Vec<&Event> = out
+                    .iter()
+                    .filter(|e| e.kind == Kind::BookLevel as u8)
+                    .collect();
                 if let (Some(a), Some(b)) = (book.first(), book.last()) {
                     assert!(a.has(flags::FIRST) && b.has(flags::LAST));
                 }
@@ -797,10 +878,18 @@ fn steady_book_frames(n: usize) -> Vec<String> {
             "SPOT",
             "books",
             action,
-            &format!(r#"[{{"asks":[{asks}],"bids":[{bids}],"checksum":{cs},"seq":{seq},"ts":"1695710946294"}}]"#),
+            &format!(
+                r#"[{{"asks":[{asks}],"bids":[{bids}],"checksum":{cs},"seq":{seq},"ts":"1695710946294"}}]"#
+            ),
         )
     };
-    let mut v = vec![frame("snapshot", &bids.join(","), &asks.join(","), text("1.0"), 1)];
+    let mut v = vec![frame(
+        "snapshot",
+        &bids.join(","),
+        &asks.join(","),
+        text("1.0"),
+        1,
+    )];
     for k in 0..n {
         let sz = if k % 2 == 0 { "1.5" } else { "1.0" };
         v.push(frame("update", &lv(1000, sz), "", text(sz), k + 2));
@@ -845,7 +934,11 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
         events += consumer.pop_into(&mut out);
     }
     assert_eq!(events, 1900);
-    assert_eq!(counting::allocs() - before, 0, "allocations in 1,900 trade frames");
+    assert_eq!(
+        counting::allocs() - before,
+        0,
+        "allocations in 1,900 trade frames"
+    );
     let before = counting::allocs();
     let mut events = 0;
     for f in &books[101..] {
@@ -855,7 +948,14 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
         events += consumer.pop_into(&mut out);
     }
     assert_eq!(events, 1900);
-    assert_eq!(counting::allocs() - before, 0, "allocations in 1,900 book frames");
+    assert_eq!(
+        counting::allocs() - before,
+        0,
+        "allocations in 1,900 book frames"
+    );
     let s = pipeline.books().stats();
-    assert_eq!((s.checksums_ok, s.checksum_mismatches, s.gaps), (2001, 0, 0));
+    assert_eq!(
+        (s.checksums_ok, s.checksum_mismatches, s.gaps),
+        (2001, 0, 0)
+    );
 }

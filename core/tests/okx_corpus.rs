@@ -86,7 +86,12 @@ fn classify(path: &Path) -> BTreeMap<(String, String), usize> {
     }
     let mut labels = label_counts(path);
     labels.remove("client_sent");
-    assert_eq!(per_label, labels.into_iter().collect(), "{}", path.display());
+    assert_eq!(
+        per_label,
+        labels.into_iter().collect(),
+        "{}",
+        path.display()
+    );
     m
 }
 
@@ -239,7 +244,10 @@ fn corpus_books_agree_with_every_checksum() {
 /// values are exact either way.
 #[test]
 fn instrument_metadata_presets_exponents_and_values_are_exact() {
-    let o = replay(Venue::Okx, &[fixture("okx/cryptofeed_20220513_ws_3instr.tsv")]);
+    let o = replay(
+        Venue::Okx,
+        &[fixture("okx/cryptofeed_20220513_ws_3instr.tsv")],
+    );
     let t = o.replay.instruments();
     let exps = |s: &str| {
         let i = t.find(Venue::Okx, s).expect(s);
@@ -248,7 +256,10 @@ fn instrument_metadata_presets_exponents_and_values_are_exact() {
     // BTC-USDT: tickSz 0.1, lotSz 0.00000001; UNI-USD-SWAP: 0.001 / 1; BTC-USD-220527: 0.1 / 1
     assert_eq!(exps("BTC-USDT"), (-3, -10, "BTC-USDT".to_string()));
     assert_eq!(exps("UNI-USD-SWAP"), (-5, -2, "UNI-USD-PERP".to_string()));
-    assert_eq!(exps("BTC-USD-220527"), (-3, -2, "BTC-USD-20220527".to_string()));
+    assert_eq!(
+        exps("BTC-USD-220527"),
+        (-3, -2, "BTC-USD-20220527".to_string())
+    );
     // the first trade: {"instId":"BTC-USD-220527","tradeId":"7849","px":"30218.8","sz":"1","side":"buy","ts":"1652459199958"}
     let tr = o
         .events
@@ -326,10 +337,16 @@ fn a_tampered_delta_is_a_checksum_mismatch_for_that_instrument_alone() {
         .iter()
         .any(|e| e.status() == Some(StatusCode::Resync) && e.instrument() == id("BTC-USDT")));
     let books = p.books();
-    assert!(books.book(id("BTC-USDT")).is_none(), "waits for a new snapshot");
+    assert!(
+        books.book(id("BTC-USDT")).is_none(),
+        "waits for a new snapshot"
+    );
     assert!(books.book(id("UNI-USD-SWAP")).is_some());
     assert!(books.book(id("BTC-USD-220527")).is_some());
-    assert_eq!(books.stats().checksums_ok, 290 - 1 - (books.stats().buffered));
+    assert_eq!(
+        books.stats().checksums_ok,
+        290 - 1 - (books.stats().buffered)
+    );
 }
 
 /// Bumps the last digit of the first bid's size in a book frame.
@@ -444,7 +461,13 @@ fn synthetic_seq_id_chain_no_change_reset_and_gap() {
         .collect();
     assert_eq!(
         firsts,
-        vec![(10, -1, 400), (15, 10, 10), (15, 15, 15), (3, 15, 15), (5, 3, 3)]
+        vec![
+            (10, -1, 400),
+            (15, 10, 10),
+            (15, 15, 15),
+            (3, 15, 15),
+            (5, 3, 3)
+        ]
     );
     let no_change: Vec<&Event> = ev
         .iter()
@@ -458,7 +481,10 @@ fn synthetic_seq_id_chain_no_change_reset_and_gap() {
         &[book_frame("update", "", &lv("8478", "1"), 0, 7, 9)],
     );
     assert_eq!(statuses(&ev), vec![StatusCode::Gap, StatusCode::Resync]);
-    let gap = ev.iter().find(|e| e.status() == Some(StatusCode::Gap)).unwrap();
+    let gap = ev
+        .iter()
+        .find(|e| e.status() == Some(StatusCode::Gap))
+        .unwrap();
     assert_eq!((gap.v[1], gap.v[2]), (5, 7));
     assert!(p.books().book(id).is_none());
     assert_eq!(p.books_mut().take_resync_requests().last(), Some(&id));
@@ -470,14 +496,25 @@ fn synthetic_seq_id_chain_no_change_reset_and_gap() {
 fn synthetic_zero_checksum_means_sequence_only() {
     let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
     let frames = vec![
-        book_frame("snapshot", r#"["100","1","0","1"]"#, r#"["101","1","0","1"]"#, 0, -1, 1),
+        book_frame(
+            "snapshot",
+            r#"["100","1","0","1"]"#,
+            r#"["101","1","0","1"]"#,
+            0,
+            -1,
+            1,
+        ),
         book_frame("update", r#"["100","2","0","1"]"#, "", 0, 1, 2),
     ];
     let ev = run(&mut p, &frames);
     assert_eq!(statuses(&ev), vec![StatusCode::BookSynced]);
     assert_eq!(p.books().stats().checksums_ok, 0);
     assert_eq!(p.books().stats().checksum_mismatches, 0);
-    let last = ev.iter().rev().find(|e| e.kind == Kind::BookLevel as u8).unwrap();
+    let last = ev
+        .iter()
+        .rev()
+        .find(|e| e.kind == Kind::BookLevel as u8)
+        .unwrap();
     assert_eq!(book_text_parts(last.v[4]).2, None, "0 is not attached");
 }
 
@@ -502,7 +539,11 @@ fn synthetic_rest_snapshot_seeds_the_book() {
     let id = p.instruments().find(Venue::Okx, "BTC-USDT").unwrap().id;
     let book = p.books().book(id).unwrap();
     assert_eq!(book.seq, 108);
-    assert_eq!(book.depth(), (2, 1), "99 predates the snapshot, 98 bridges it");
+    assert_eq!(
+        book.depth(),
+        (2, 1),
+        "99 predates the snapshot, 98 bridges it"
+    );
     // a REST error body
     let mut parser = OkxParser::new(Instruments::new());
     let r = parser.parse_rest(
@@ -554,7 +595,10 @@ fn synthetic_bbo_books5_trades_and_candles() {
     assert_eq!((out[0].seq, out[0].side()), (130_639_474, Side::Buy));
     out.clear();
     let candles = br#"{"arg":{"channel":"candle1D","instId":"BTC-USDT"},"data":[["1597026383085","8533.02","8553.74","8527.17","8548.26","45247","529.5858061","5.3","1"],["1597112783085","8548.26","8550","8540","8545","10","0.1","0.1","0"]]}"#;
-    assert_eq!(p.parse_frame(candles, Nanos(1), &mut out), Ok(Control::Data));
+    assert_eq!(
+        p.parse_frame(candles, Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
     assert_eq!(out.len(), 2);
     assert!(out[0].has(flags::CLOSED) && !out[1].has(flags::CLOSED));
     assert_eq!((out[0].aux, out[0].seq), (86_400, 1_597_026_383_085));
@@ -593,7 +637,10 @@ fn synthetic_control_frames() {
         Ok(Control::Ignored)
     );
     assert!(c(b"{\"arg\":").is_err());
-    assert!(c(br#"{"arg":{"channel":"books","instId":"X"},"data":[{"asks":[],"bids":[]}]}"#).is_err(), "books without action");
+    assert!(
+        c(br#"{"arg":{"channel":"books","instId":"X"},"data":[{"asks":[],"bids":[]}]}"#).is_err(),
+        "books without action"
+    );
     assert!(out.is_empty());
     let s = p.stats();
     assert_eq!((s.control, s.ignored, s.malformed), (5, 1, 2));
@@ -636,7 +683,9 @@ fn truncated_and_corrupted_frames_are_counted_never_panic() {
         rng ^= rng << 17;
         rng
     };
-    let junk = [b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9'];
+    let junk = [
+        b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'-', b'e', b'.', 0xff, 0, b'9',
+    ];
     let mut n = 0u64;
     for frame in samples() {
         let mut variants: Vec<Vec<u8>> = (0..frame.len()).map(|c| frame[..c].to_vec()).collect();
@@ -655,7 +704,10 @@ fn truncated_and_corrupted_frames_are_counted_never_panic() {
             if r.is_err() {
                 assert!(out.is_empty(), "events leaked from a failed frame");
             }
-            let book: Vec<&Event> = out.iter().filter(|e| e.kind == Kind::BookLevel as u8).collect();
+            let book: Vec<&Event> = out
+                .iter()
+                .filter(|e| e.kind == Kind::BookLevel as u8)
+                .collect();
             if let (Some(a), Some(b)) = (book.first(), book.last()) {
                 assert!(a.has(flags::FIRST) && b.has(flags::LAST));
             }
@@ -723,10 +775,24 @@ fn steady_book_frames(n: usize) -> Vec<String> {
         }
         crc(&s)
     };
-    let mut v = vec![book_frame("snapshot", &bids.join(","), &asks.join(","), text("1.0"), -1, 1)];
+    let mut v = vec![book_frame(
+        "snapshot",
+        &bids.join(","),
+        &asks.join(","),
+        text("1.0"),
+        -1,
+        1,
+    )];
     for k in 0..n {
         let sz = if k % 2 == 0 { "1.5" } else { "1.0" };
-        v.push(book_frame("update", &lv(1000, sz), "", text(sz), k as i64 + 1, k as i64 + 2));
+        v.push(book_frame(
+            "update",
+            &lv(1000, sz),
+            "",
+            text(sz),
+            k as i64 + 1,
+            k as i64 + 2,
+        ));
     }
     v
 }
@@ -761,7 +827,11 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
         events += consumer.pop_into(&mut out);
     }
     assert_eq!(events, 1900);
-    assert_eq!(counting::allocs() - before, 0, "allocations in 1,900 trade frames");
+    assert_eq!(
+        counting::allocs() - before,
+        0,
+        "allocations in 1,900 trade frames"
+    );
     let before = counting::allocs();
     let mut events = 0;
     for f in &books[101..] {
@@ -771,7 +841,14 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
         events += consumer.pop_into(&mut out);
     }
     assert_eq!(events, 1900);
-    assert_eq!(counting::allocs() - before, 0, "allocations in 1,900 book frames");
+    assert_eq!(
+        counting::allocs() - before,
+        0,
+        "allocations in 1,900 book frames"
+    );
     let s = pipeline.books().stats();
-    assert_eq!((s.checksums_ok, s.checksum_mismatches, s.gaps), (2001, 0, 0));
+    assert_eq!(
+        (s.checksums_ok, s.checksum_mismatches, s.gaps),
+        (2001, 0, 0)
+    );
 }

@@ -34,14 +34,20 @@ fn replay_prints_exact_bitget_events() {
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
     // the first trade row of DASHUSDT: ["1649290076980","113.37","0.49","sell"] (v1 rows carry
     // no id: seq = ts × 1000 + rank in the millisecond)
-    let trade = lines.iter().find(|l| l["kind"] == "trade").expect("a trade");
+    let trade = lines
+        .iter()
+        .find(|l| l["kind"] == "trade")
+        .expect("a trade");
     assert_eq!(trade["venue"], "bitget-futures");
     assert_eq!(trade["symbol"], "DASHUSDT");
     assert_eq!(trade["seq"], 1649290076980000u64);
     assert_eq!(trade["price"], "113.37");
     assert_eq!(trade["qty"], "0.49");
     assert_eq!(trade["side"], "sell");
-    let candle = lines.iter().find(|l| l["kind"] == "candle").expect("a candle");
+    let candle = lines
+        .iter()
+        .find(|l| l["kind"] == "candle")
+        .expect("a candle");
     assert_eq!(candle["symbol"], "UNIUSDT");
     assert!(!out.contains("checksum_mismatch") && !out.contains("malformed"));
 }
@@ -76,7 +82,10 @@ fn book_tops_and_checksums_on_both_markets() {
         let tops: Vec<&serde_json::Value> =
             lines.iter().filter(|l| l.get("bid_px").is_some()).collect();
         assert_eq!(tops.len(), books, "{venue}");
-        assert_eq!(out.lines().find(|l| l.contains("\"bid_px\"")).unwrap(), first);
+        assert_eq!(
+            out.lines().find(|l| l.contains("\"bid_px\"")).unwrap(),
+            first
+        );
         for t in &tops {
             let bid: f64 = t["bid_px"].as_str().unwrap().parse().unwrap();
             let ask: f64 = t["ask_px"].as_str().unwrap().parse().unwrap();

@@ -33,7 +33,10 @@ fn replay_prints_exact_okx_events() {
     assert!(ok, "{err}");
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
     // {"instId":"BTC-USD-220527","tradeId":"7849","px":"30218.8","sz":"1","side":"buy","ts":"1652459199958"}
-    let trade = lines.iter().find(|l| l["kind"] == "trade").expect("a trade");
+    let trade = lines
+        .iter()
+        .find(|l| l["kind"] == "trade")
+        .expect("a trade");
     assert_eq!(trade["symbol"], "BTC-USD-220527");
     assert_eq!(trade["seq"], 7849);
     assert_eq!(trade["price"], "30218.8");
@@ -71,7 +74,8 @@ fn book_tops_follow_every_applied_update_and_every_checksum_agrees() {
     ]);
     assert!(ok, "{err}");
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
-    let tops: Vec<&serde_json::Value> = lines.iter().filter(|l| l.get("bid_px").is_some()).collect();
+    let tops: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l.get("bid_px").is_some()).collect();
     assert_eq!(tops.len(), 290, "one top per applied book message");
     // the first top is the BTC-USD-220527 snapshot's
     assert_eq!(
@@ -85,6 +89,9 @@ fn book_tops_follow_every_applied_update_and_every_checksum_agrees() {
     }
     let statuses: Vec<&str> = lines.iter().filter_map(|l| l["status"].as_str()).collect();
     assert_eq!(statuses, ["book_synced"; 3]);
-    assert!(err.contains("checksums_ok: 290, checksum_mismatches: 0"), "{err}");
+    assert!(
+        err.contains("checksums_ok: 290, checksum_mismatches: 0"),
+        "{err}"
+    );
     assert!(err.contains("gaps: 0"), "{err}");
 }

@@ -33,6 +33,7 @@
 
 mod normalize;
 pub mod subscribe;
+pub mod wire;
 
 pub use subscribe::{unified_symbol, BitgetProtocol, FUTURES, SPOT};
 

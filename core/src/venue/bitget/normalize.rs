@@ -1,103 +1,19 @@
 //! Bitget wire → normalized events (v1 and v2 frames).
 
+use super::wire::{BitgetSymbol, BitgetTickerV2, BitgetTrade};
 use super::{market, Api, BitgetParser, DEFAULT_EXPONENTS};
 use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Venue};
 use crate::instrument::Resolved;
 use crate::venue::okx::wire::{
-    code_of, for_each, for_each_book, malformed, parse_book_object, parse_int, text_of, Arg,
-    Envelope, Int, Row,
+    code_of, for_each, for_each_book, malformed, parse_book_object, parse_int, text_of, Int,
+    OkxArg, OkxEnvelope, Row,
 };
 use crate::venue::okx::{
-    book_template, checksum_bits, emit_book, interval_of, non_negative,
-    push_candle, push_quote, side_of, value, BookKind, BookMsg, Closing,
+    book_template, checksum_bits, emit_book, interval_of, non_negative, push_candle, push_quote,
+    side_of, value, BookKind, BookMsg, Closing,
 };
 use crate::venue::{Control, ParseError};
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use sonic_rs::{JsonValueTrait, LazyValue};
-use std::fmt;
-
-/// A v2 trade: `{"ts":"1695709835822","price":"26293.4","size":"0.0013","side":"buy","tradeId":"1000000000"}`
-/// (REST fills add `symbol`).
-#[derive(Deserialize, Debug)]
-struct V2Trade<'a> {
-    ts: Int,
-    #[serde(borrow)]
-    price: &'a str,
-    #[serde(borrow)]
-    size: &'a str,
-    #[serde(borrow)]
-    side: &'a str,
-    #[serde(rename = "tradeId")]
-    trade_id: Int,
-    #[serde(borrow, default)]
-    symbol: Option<&'a str>,
-}
-
-/// A trade of either API: a v1 row `["ts","px","sz","side"]` or a v2 object.
-enum Trade<'a> {
-    V1(Row<'a>),
-    V2(V2Trade<'a>),
-}
-
-impl<'de> Deserialize<'de> for Trade<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Trade<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a trade row or object")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Trade<'de>, A::Error> {
-                Row::deserialize(SeqAccessDeserializer::new(seq)).map(Trade::V1)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Trade<'de>, A::Error> {
-                V2Trade::deserialize(MapAccessDeserializer::new(map)).map(Trade::V2)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A v2 ticker (the quote fields of it).
-#[derive(Deserialize, Debug)]
-struct V2Ticker<'a> {
-    #[serde(rename = "instId", borrow, default)]
-    inst_id: Option<&'a str>,
-    #[serde(rename = "bidPr", borrow)]
-    bid_px: &'a str,
-    #[serde(rename = "bidSz", borrow)]
-    bid_sz: &'a str,
-    #[serde(rename = "askPr", borrow)]
-    ask_px: &'a str,
-    #[serde(rename = "askSz", borrow)]
-    ask_sz: &'a str,
-    ts: Int,
-}
-
-/// A symbol of v1 `products` / `contracts` or v2 `symbols` / `contracts`.
-#[derive(Deserialize, Debug)]
-struct SymbolInfo<'a> {
-    #[serde(borrow)]
-    symbol: &'a str,
-    #[serde(rename = "symbolName", borrow, default)]
-    symbol_name: Option<&'a str>,
-    #[serde(rename = "priceScale", default)]
-    price_scale: Option<Int>,
-    #[serde(rename = "quantityScale", default)]
-    quantity_scale: Option<Int>,
-    #[serde(rename = "pricePrecision", default)]
-    price_precision: Option<Int>,
-    #[serde(rename = "quantityPrecision", default)]
-    quantity_precision: Option<Int>,
-    #[serde(rename = "pricePlace", default)]
-    price_place: Option<Int>,
-    #[serde(rename = "volumePlace", default)]
-    volume_place: Option<Int>,
-    #[serde(rename = "productType", borrow, default)]
-    product_type: Option<&'a str>,
-}
 
 /// A value that may be an empty string (an empty side): 0.
 fn value_or_zero(s: &str, exp: i8, id: InstrumentId, seq: u64) -> Result<i64, ParseError> {
@@ -140,7 +56,7 @@ impl BitgetParser {
             return Ok(Control::Heartbeat);
         }
         crate::venue::check_nesting(f.as_bytes())?;
-        let env: Envelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
+        let env: OkxEnvelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
         if let Some(event) = env.event {
             return match event {
                 "subscribe" | "unsubscribe" | "login" => Ok(Control::Ack { id: -1 }),
@@ -181,17 +97,14 @@ impl BitgetParser {
             "books1" => self.bbo(arg, data, ts_recv, out),
             "trade" => self.trades(arg.inst_id, data, ts_recv, out),
             "ticker" if api == Api::V2 => self.ticker(arg, data, ts_recv, out),
-            "ticker" => self.ignore(
-                "v1 ticker: no sizes, and spot bestBid/bestAsk are rounded to 6 decimals",
-            ),
-            c if c.starts_with("candle") => {
-                self.candles(arg, &c[6..], data, pushed, ts_recv, out)
-            }
+            "ticker" => self
+                .ignore("v1 ticker: no sizes, and spot bestBid/bestAsk are rounded to 6 decimals"),
+            c if c.starts_with("candle") => self.candles(arg, &c[6..], data, pushed, ts_recv, out),
             _ => self.ignore("channel not handled"),
         }
     }
 
-    fn resolve(&mut self, arg: &Arg<'_>, inst: Option<&str>) -> Result<Resolved, ParseError> {
+    fn resolve(&mut self, arg: &OkxArg<'_>, inst: Option<&str>) -> Result<Resolved, ParseError> {
         let inst = inst
             .or(arg.inst_id)
             .ok_or_else(|| ParseError::Malformed("no instId".into()))?;
@@ -200,7 +113,7 @@ impl BitgetParser {
 
     fn books(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         action: Option<&str>,
         data: &str,
         top_n: bool,
@@ -247,7 +160,7 @@ impl BitgetParser {
 
     fn bbo(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         data: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
@@ -273,9 +186,9 @@ impl BitgetParser {
         let venue = self.venue as u16;
         let symbols = &mut self.symbols;
         let trade_ms = &mut self.trade_ms;
-        for_each(data, |t: Trade<'_>| {
+        for_each(data, |t: BitgetTrade<'_>| {
             let (name, ts, px, sz, side, id) = match &t {
-                Trade::V1(row) => {
+                BitgetTrade::V1(row) => {
                     if row.len() != 4 {
                         return Err(ParseError::Malformed(format!(
                             "v1 trade row of {} elements",
@@ -288,7 +201,7 @@ impl BitgetParser {
                     })?;
                     (inst, ts, f(1), f(2), f(3), None)
                 }
-                Trade::V2(t) => (
+                BitgetTrade::V2(t) => (
                     t.symbol.or(inst),
                     t.ts.0,
                     t.price,
@@ -346,14 +259,14 @@ impl BitgetParser {
 
     fn ticker(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         data: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         let venue = self.venue as u16;
         let symbols = &mut self.symbols;
-        for_each(data, |t: V2Ticker<'_>| {
+        for_each(data, |t: BitgetTickerV2<'_>| {
             let name = t
                 .inst_id
                 .or(arg.inst_id)
@@ -386,7 +299,7 @@ impl BitgetParser {
 
     fn candles(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         bar: &str,
         data: &str,
         pushed: Option<i64>,
@@ -424,7 +337,7 @@ impl BitgetParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let env: Envelope<'_> = sonic_rs::from_str(body).map_err(malformed)?;
+        let env: OkxEnvelope<'_> = sonic_rs::from_str(body).map_err(malformed)?;
         if env.table.is_some() {
             return self.ignore("Bitget API before 2022-04-29 (`table` bodies): not read");
         }
@@ -455,8 +368,7 @@ impl BitgetParser {
             let text = data.as_raw_str();
             let h = parse_book_object(text, &mut self.scratch)?;
             let r = resolved(self);
-            let mut tmpl =
-                book_template(self.venue, r, &h, BookKind::Diffs(-1), true, ts_recv)?;
+            let mut tmpl = book_template(self.venue, r, &h, BookKind::Diffs(-1), true, ts_recv)?;
             tmpl.v[2] = -1;
             let msg = BookMsg {
                 text,
@@ -518,12 +430,14 @@ impl BitgetParser {
     /// spot symbols the spot venue, whichever parser reads them.
     fn load_symbols(&mut self, data: &str) -> Result<(), ParseError> {
         let table = self.symbols.table().clone();
-        for_each(data, |s: SymbolInfo<'_>| {
+        for_each(data, |s: BitgetSymbol<'_>| {
             let name = s
                 .symbol_name
                 .unwrap_or_else(|| s.symbol.split('_').next().unwrap_or(s.symbol));
             let (venue, px, qty) = if s.price_place.is_some() || s.volume_place.is_some() {
-                if s.product_type.is_some_and(|p| !p.eq_ignore_ascii_case("USDT-FUTURES")) {
+                if s.product_type
+                    .is_some_and(|p| !p.eq_ignore_ascii_case("USDT-FUTURES"))
+                {
                     return Ok(());
                 }
                 (Venue::BitgetFutures, s.price_place, s.volume_place)

@@ -135,12 +135,16 @@ mod tests {
         assert_eq!(s, vec!["books:BTCUSDT"]);
         assert_eq!(
             SPOT.subscribe(&s, 1),
-            vec![r#"{"op":"subscribe","args":[{"instType":"SPOT","channel":"books","instId":"BTCUSDT"}]}"#]
+            vec![
+                r#"{"op":"subscribe","args":[{"instType":"SPOT","channel":"books","instId":"BTCUSDT"}]}"#
+            ]
         );
         let t = FUTURES.streams("BTCUSDT", Channel::Trades);
         assert_eq!(
             FUTURES.unsubscribe(&t, 1),
-            vec![r#"{"op":"unsubscribe","args":[{"instType":"USDT-FUTURES","channel":"trade","instId":"BTCUSDT"}]}"#]
+            vec![
+                r#"{"op":"unsubscribe","args":[{"instType":"USDT-FUTURES","channel":"trade","instId":"BTCUSDT"}]}"#
+            ]
         );
         assert_eq!(SPOT.streams("X", Channel::Bbo), vec!["books1:X"]);
         assert_eq!(SPOT.streams("X", Channel::Candles), vec!["candle1m:X"]);

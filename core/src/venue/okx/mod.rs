@@ -34,8 +34,8 @@ pub mod wire;
 
 pub(crate) use levels::{checksum_bits, emit_book, BookMsg};
 pub(crate) use normalize::{
-    book_template, interval_of, non_negative, push_candle, push_quote, side_of,
-    value, BookKind, Closing,
+    book_template, interval_of, non_negative, push_candle, push_quote, side_of, value, BookKind,
+    Closing,
 };
 pub use subscribe::{unified_symbol, OkxProtocol, PROTOCOL};
 

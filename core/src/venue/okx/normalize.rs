@@ -1,8 +1,8 @@
 //! OKX wire → normalized events.
 
 use super::wire::{
-    self, code_of, for_each, for_each_book, malformed, parse_int, text_of, Arg, BookData,
-    Envelope, Int, Row,
+    self, code_of, for_each, for_each_book, malformed, parse_int, text_of, Int, OkxArg, OkxBook,
+    OkxEnvelope, OkxInstrument, OkxTicker, OkxTrade, Row,
 };
 use super::{
     bar_seconds, checksum_bits, emit_book, BookMsg, OkxParser, BOOKS50_DEPTH, BOOKS_DEPTH,
@@ -12,56 +12,14 @@ use crate::decimal;
 use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Side, Venue};
 use crate::instrument::Resolved;
 use crate::venue::{Control, ParseError};
-use serde::Deserialize;
 use sonic_rs::{JsonValueTrait, LazyValue};
 
-/// One trade of `trades` / `trades-all` (and REST `/market/trades`):
-/// `{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3","source":"0","seqId":123}`
-#[derive(Deserialize, Debug)]
-struct OkxTrade<'a> {
-    #[serde(rename = "instId", borrow, default)]
-    inst_id: Option<&'a str>,
-    #[serde(rename = "tradeId")]
-    trade_id: Int,
-    #[serde(borrow)]
-    px: &'a str,
-    #[serde(borrow)]
-    sz: &'a str,
-    #[serde(borrow)]
-    side: &'a str,
-    ts: Int,
-    #[serde(default)]
-    count: Option<Int>,
-}
-
-/// One ticker: the best bid/ask with sizes (empty strings when a side is empty).
-#[derive(Deserialize, Debug)]
-struct OkxTicker<'a> {
-    #[serde(rename = "instId", borrow, default)]
-    inst_id: Option<&'a str>,
-    #[serde(rename = "bidPx", borrow, default)]
-    bid_px: &'a str,
-    #[serde(rename = "bidSz", borrow, default)]
-    bid_sz: &'a str,
-    #[serde(rename = "askPx", borrow, default)]
-    ask_px: &'a str,
-    #[serde(rename = "askSz", borrow, default)]
-    ask_sz: &'a str,
-    ts: Int,
-}
-
-/// One instrument of `/api/v5/public/instruments`.
-#[derive(Deserialize, Debug)]
-struct OkxInstrument<'a> {
-    #[serde(rename = "instId", borrow)]
-    inst_id: &'a str,
-    #[serde(rename = "tickSz", borrow, default)]
-    tick_sz: &'a str,
-    #[serde(rename = "lotSz", borrow, default)]
-    lot_sz: &'a str,
-}
-
-pub(crate) fn value(s: &str, exp: i8, instrument: InstrumentId, seq: u64) -> Result<i64, ParseError> {
+pub(crate) fn value(
+    s: &str,
+    exp: i8,
+    instrument: InstrumentId,
+    seq: u64,
+) -> Result<i64, ParseError> {
     decimal::parse(s.as_bytes(), exp).map_err(|error| ParseError::Value {
         instrument,
         seq,
@@ -82,7 +40,9 @@ pub(crate) fn side_of(s: &str) -> Result<Side, ParseError> {
     match s {
         "buy" => Ok(Side::Buy),
         "sell" => Ok(Side::Sell),
-        other => Err(ParseError::Malformed(format!("unknown trade side {other:?}"))),
+        other => Err(ParseError::Malformed(format!(
+            "unknown trade side {other:?}"
+        ))),
     }
 }
 
@@ -123,7 +83,7 @@ impl OkxParser {
             return Ok(Control::Heartbeat);
         }
         crate::venue::check_nesting(f.as_bytes())?;
-        let env: Envelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
+        let env: OkxEnvelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
         if let Some(event) = env.event {
             return self.event(event, &env);
         }
@@ -138,9 +98,14 @@ impl OkxParser {
         };
         let data = data.as_raw_str();
         match channel {
-            "books" | "books-l2-tbt" => {
-                self.books(arg, env.action, data, BookKind::Diffs(BOOKS_DEPTH), ts_recv, out)
-            }
+            "books" | "books-l2-tbt" => self.books(
+                arg,
+                env.action,
+                data,
+                BookKind::Diffs(BOOKS_DEPTH),
+                ts_recv,
+                out,
+            ),
             "books50-l2-tbt" => self.books(
                 arg,
                 env.action,
@@ -161,13 +126,16 @@ impl OkxParser {
         }
     }
 
-    fn event(&mut self, event: &str, env: &Envelope<'_>) -> Result<Control, ParseError> {
+    fn event(&mut self, event: &str, env: &OkxEnvelope<'_>) -> Result<Control, ParseError> {
         match event {
             "subscribe" | "unsubscribe" | "login" => {
                 let id = env
                     .id
                     .as_ref()
-                    .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| parse_int(s.as_bytes()))))
+                    .and_then(|v| {
+                        v.as_i64()
+                            .or_else(|| v.as_str().and_then(|s| parse_int(s.as_bytes())))
+                    })
                     .unwrap_or(-1);
                 Ok(Control::Ack { id })
             }
@@ -181,7 +149,7 @@ impl OkxParser {
         }
     }
 
-    fn resolve(&mut self, arg: &Arg<'_>, inst: Option<&str>) -> Result<Resolved, ParseError> {
+    fn resolve(&mut self, arg: &OkxArg<'_>, inst: Option<&str>) -> Result<Resolved, ParseError> {
         let inst = inst
             .or(arg.inst_id)
             .ok_or_else(|| ParseError::Malformed("no instId".into()))?;
@@ -190,7 +158,7 @@ impl OkxParser {
 
     fn books(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         action: Option<&str>,
         data: &str,
         kind: BookKind,
@@ -240,7 +208,7 @@ impl OkxParser {
 
     fn bbo(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         data: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
@@ -302,7 +270,7 @@ impl OkxParser {
 
     fn tickers(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         data: &str,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
@@ -343,7 +311,7 @@ impl OkxParser {
 
     fn candles(
         &mut self,
-        arg: Arg<'_>,
+        arg: OkxArg<'_>,
         bar: &str,
         data: &str,
         ts_recv: Nanos,
@@ -357,7 +325,9 @@ impl OkxParser {
             confirm_at: Some(8),
             ..Closing::default()
         };
-        for_each(data, |row: Row<'_>| push_candle(out, tmpl, r, interval, &row, closing))?;
+        for_each(data, |row: Row<'_>| {
+            push_candle(out, tmpl, r, interval, &row, closing)
+        })?;
         Ok(Control::Data)
     }
 
@@ -369,7 +339,7 @@ impl OkxParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let env: Envelope<'_> = sonic_rs::from_str(body).map_err(malformed)?;
+        let env: OkxEnvelope<'_> = sonic_rs::from_str(body).map_err(malformed)?;
         if let Some(code) = &env.code {
             let ok = code.as_str() == Some("0") || code.as_i64() == Some(0);
             if !ok {
@@ -409,8 +379,14 @@ impl OkxParser {
                 },
             };
             let n = for_each_book(data, &mut self.scratch, |h, spans| {
-                let mut tmpl =
-                    book_template(Venue::Okx, r, h, BookKind::Diffs(BOOKS_DEPTH), true, ts_recv)?;
+                let mut tmpl = book_template(
+                    Venue::Okx,
+                    r,
+                    h,
+                    BookKind::Diffs(BOOKS_DEPTH),
+                    true,
+                    ts_recv,
+                )?;
                 tmpl.v[2] = -1;
                 let msg = BookMsg {
                     text: data,
@@ -509,7 +485,7 @@ pub(crate) fn interval_of(rows: &[Row<'_>]) -> u32 {
 pub(crate) fn book_template(
     venue: Venue,
     r: Resolved,
-    h: &BookData<'_>,
+    h: &OkxBook<'_>,
     kind: BookKind,
     snapshot: bool,
     ts_recv: Nanos,
@@ -562,7 +538,7 @@ pub(crate) fn push_quote(
     out: &mut Vec<Event>,
     tmpl: Event,
     r: Resolved,
-    h: &BookData<'_>,
+    h: &OkxBook<'_>,
     spans: &[wire::LevelSpan],
     data: &str,
 ) -> Result<(), ParseError> {

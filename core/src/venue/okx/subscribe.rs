@@ -159,12 +159,16 @@ mod tests {
         assert_eq!(s, vec!["books:BTC-USDT"]);
         assert_eq!(
             p.subscribe(&s, 1512),
-            vec![r#"{"id":"1512","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}"#]
+            vec![
+                r#"{"id":"1512","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}"#
+            ]
         );
         let two = vec!["books:BTC-USDT".to_string(), "trades:BTC-USDT".to_string()];
         assert_eq!(
             p.unsubscribe(&two, 3),
-            vec![r#"{"id":"3","op":"unsubscribe","args":[{"channel":"books","instId":"BTC-USDT"},{"channel":"trades","instId":"BTC-USDT"}]}"#]
+            vec![
+                r#"{"id":"3","op":"unsubscribe","args":[{"channel":"books","instId":"BTC-USDT"},{"channel":"trades","instId":"BTC-USDT"}]}"#
+            ]
         );
         for f in p.subscribe(&two, 9) {
             let v: sonic_rs::Value = sonic_rs::from_str(&f).expect("valid JSON");

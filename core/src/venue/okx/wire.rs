@@ -12,15 +12,16 @@ use serde::Deserialize;
 use sonic_rs::{JsonValueTrait, LazyValue};
 use std::fmt;
 
-/// The envelope of every OKX (and Bitget) frame:
+/// The envelope of every OKX (and Bitget) frame (API page:
+/// <https://www.okx.com/docs-v5/en/#overview-websocket>):
 /// data `{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[…]}`,
 /// replies `{"event":"subscribe","arg":{…},"connId":"…"}`, `{"event":"error","code":"60012","msg":"…"}`,
 /// REST bodies `{"code":"0","msg":"","data":[…]}`, and the legacy OKEx v3 `{"table":"spot/trade","data":[…]}`.
 #[derive(Deserialize, Debug, Default)]
-pub struct Envelope<'a> {
+pub struct OkxEnvelope<'a> {
     /// The subscription the data belongs to (or the one an ack answers).
     #[serde(borrow, default)]
-    pub arg: Option<Arg<'a>>,
+    pub arg: Option<OkxArg<'a>>,
     /// `snapshot` / `update` (books; Bitget on every channel).
     #[serde(borrow, default)]
     pub action: Option<&'a str>,
@@ -49,7 +50,7 @@ pub struct Envelope<'a> {
 
 /// The `arg` object.
 #[derive(Deserialize, Debug, Default, Clone, Copy)]
-pub struct Arg<'a> {
+pub struct OkxArg<'a> {
     /// Channel name (`books`, `trades`, `candle1m`, …).
     #[serde(borrow, default)]
     pub channel: Option<&'a str>,
@@ -101,9 +102,9 @@ pub fn parse_int(s: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let v = digits
-        .iter()
-        .try_fold(0i64, |v, &c| v.checked_mul(10)?.checked_add(i64::from(c - b'0')))?;
+    let v = digits.iter().try_fold(0i64, |v, &c| {
+        v.checked_mul(10)?.checked_add(i64::from(c - b'0'))
+    })?;
     Some(if neg { -v } else { v })
 }
 
@@ -122,6 +123,73 @@ pub fn code_of(v: &LazyValue<'_>) -> i64 {
         .unwrap_or(0)
 }
 
+/// One trade of `trades` / `trades-all` (and of REST `/api/v5/market/trades`), e.g.
+/// `{"instId":"BTC-USDT","tradeId":"314161276","px":"43474.1","sz":"0.00373695","side":"buy","ts":"1646311839593"}`
+/// (corpus `okx/crypto_msg_parser_tests`); since 2023 `trades` adds `"count":"3","source":"0","seqId":1234`.
+/// API page: <https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-trades-channel>.
+#[derive(Deserialize, Debug)]
+pub struct OkxTrade<'a> {
+    /// Instrument.
+    #[serde(rename = "instId", borrow, default)]
+    pub inst_id: Option<&'a str>,
+    /// Trade id (`trades`: the last of the aggregation).
+    #[serde(rename = "tradeId")]
+    pub trade_id: Int,
+    /// Price.
+    #[serde(borrow)]
+    pub px: &'a str,
+    /// Size (base currency for spot, contracts for derivatives).
+    #[serde(borrow)]
+    pub sz: &'a str,
+    /// The taker's side, `buy` / `sell`.
+    #[serde(borrow)]
+    pub side: &'a str,
+    /// Fill time (ms).
+    pub ts: Int,
+    /// `trades`: how many matches were aggregated.
+    #[serde(default)]
+    pub count: Option<Int>,
+}
+
+/// One `tickers` push, e.g. (corpus `okx/cryptofeed_20220513`)
+/// `{"instType":"SWAP","instId":"UNI-USD-SWAP","last":"5.123","lastSz":"100","askPx":"5.142","askSz":"25","bidPx":"5.134","bidSz":"96",…,"ts":"1652459223143"}`;
+/// an empty side is `""`. API page: <https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-tickers-channel>.
+#[derive(Deserialize, Debug)]
+pub struct OkxTicker<'a> {
+    /// Instrument.
+    #[serde(rename = "instId", borrow, default)]
+    pub inst_id: Option<&'a str>,
+    /// Best bid price.
+    #[serde(rename = "bidPx", borrow, default)]
+    pub bid_px: &'a str,
+    /// Best bid size.
+    #[serde(rename = "bidSz", borrow, default)]
+    pub bid_sz: &'a str,
+    /// Best ask price.
+    #[serde(rename = "askPx", borrow, default)]
+    pub ask_px: &'a str,
+    /// Best ask size.
+    #[serde(rename = "askSz", borrow, default)]
+    pub ask_sz: &'a str,
+    /// Ticker time (ms).
+    pub ts: Int,
+}
+
+/// One instrument of REST `/api/v5/public/instruments`, e.g. (corpus `rest_instruments`)
+/// `{"instId":"BTC-USDT","instType":"SPOT","lotSz":"0.00000001","tickSz":"0.1",…}`.
+#[derive(Deserialize, Debug)]
+pub struct OkxInstrument<'a> {
+    /// Instrument.
+    #[serde(rename = "instId", borrow)]
+    pub inst_id: &'a str,
+    /// Price step.
+    #[serde(rename = "tickSz", borrow, default)]
+    pub tick_sz: &'a str,
+    /// Size step.
+    #[serde(rename = "lotSz", borrow, default)]
+    pub lot_sz: &'a str,
+}
+
 /// Byte ranges of one level's price and size text inside the `data` text:
 /// `[px_start, px_end, qty_start, qty_end]`.
 pub type LevelSpan = [u32; 4];
@@ -130,7 +198,7 @@ pub type LevelSpan = [u32; 4];
 /// "prevSeqId":…,"seqId":…}` (OKX) or `{"asks":[[px,sz]],"bids":[…],"checksum":…,"seq":…,"ts":"…"}`
 /// (Bitget). Levels are in the scratch vector: `scratch[bids.0..bids.1]`, `scratch[asks.0..asks.1]`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct BookData<'a> {
+pub struct OkxBook<'a> {
     /// Book time (ms).
     pub ts: Option<i64>,
     /// Signed CRC32 of the top 25 (0 or absent: none).
@@ -152,7 +220,7 @@ pub struct BookData<'a> {
 pub fn for_each_book<'a>(
     data: &'a str,
     scratch: &mut Vec<LevelSpan>,
-    f: impl FnMut(&BookData<'a>, &[LevelSpan]) -> Result<(), ParseError>,
+    f: impl FnMut(&OkxBook<'a>, &[LevelSpan]) -> Result<(), ParseError>,
 ) -> Result<usize, ParseError> {
     let mut err = None;
     let mut de = sonic_rs::Deserializer::from_str(data);
@@ -175,7 +243,7 @@ pub fn for_each_book<'a>(
 pub fn parse_book_object<'a>(
     data: &'a str,
     scratch: &mut Vec<LevelSpan>,
-) -> Result<BookData<'a>, ParseError> {
+) -> Result<OkxBook<'a>, ParseError> {
     scratch.clear();
     let mut de = sonic_rs::Deserializer::from_str(data);
     let h = de
@@ -199,7 +267,7 @@ struct BooksVisitor<'s, F> {
 
 impl<'de, F> Visitor<'de> for BooksVisitor<'_, F>
 where
-    F: FnMut(&BookData<'de>, &[LevelSpan]) -> Result<(), ParseError>,
+    F: FnMut(&OkxBook<'de>, &[LevelSpan]) -> Result<(), ParseError>,
 {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -233,8 +301,8 @@ struct BookSeed<'s> {
 }
 
 impl<'de> DeserializeSeed<'de> for BookSeed<'_> {
-    type Value = BookData<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<BookData<'de>, D::Error> {
+    type Value = OkxBook<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<OkxBook<'de>, D::Error> {
         d.deserialize_map(BookVisitor {
             base: self.base,
             len: self.len,
@@ -250,12 +318,12 @@ struct BookVisitor<'s> {
 }
 
 impl<'de> Visitor<'de> for BookVisitor<'_> {
-    type Value = BookData<'de>;
+    type Value = OkxBook<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a book object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BookData<'de>, A::Error> {
-        let mut h = BookData::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OkxBook<'de>, A::Error> {
+        let mut h = OkxBook::default();
         let (mut seen_bids, mut seen_asks) = (false, false);
         while let Some(key) = map.next_key::<&'de str>()? {
             match key {
@@ -482,7 +550,7 @@ mod tests {
     #[test]
     fn envelope_and_books_borrow_the_frame() {
         let f = r#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[["8476.98","415","0","13"]],"bids":[["8476.97","256","0","12"],["8475.5","0","0","0"]],"ts":"1597026383085","checksum":-855196043,"prevSeqId":123456,"seqId":123457}]}"#;
-        let env: Envelope<'_> = sonic_rs::from_str(f).unwrap();
+        let env: OkxEnvelope<'_> = sonic_rs::from_str(f).unwrap();
         let arg = env.arg.unwrap();
         assert_eq!(
             (arg.channel, arg.inst_id, env.action),
