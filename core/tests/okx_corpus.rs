@@ -561,6 +561,42 @@ fn synthetic_rest_snapshot_seeds_the_book() {
     );
 }
 
+/// Synthetic (documented REST responses): `/api/v5/market/trades` and `/market/candles`
+/// (newest first, `confirm` last; the interval comes from the rows' spacing).
+#[test]
+fn synthetic_rest_trades_and_candles() {
+    let mut p = OkxParser::new(Instruments::new());
+    let mut out = Vec::new();
+    let trades = br#"{"code":"0","msg":"","data":[{"instId":"BTC-USDT","side":"sell","sz":"0.00001","px":"29963.2","tradeId":"242720720","ts":"1654161646974"},{"instId":"BTC-USDT","side":"buy","sz":"0.1","px":"29963.3","tradeId":"242720719","ts":"1654161641568"}]}"#;
+    assert_eq!(
+        p.parse_rest(trades, Some("BTC-USDT"), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
+    assert_eq!(
+        out.iter().map(|e| (e.seq, e.side())).collect::<Vec<_>>(),
+        vec![(242_720_720, Side::Sell), (242_720_719, Side::Buy)]
+    );
+    out.clear();
+    let candles = br#"{"code":"0","msg":"","data":[["1597026443085","3.731","3.799","3.494","3.72","24912403","67632347.24399722","37632347.24399722","0"],["1597026383085","3.721","3.743","3.677","3.708","8422410","22698348.04828491","12698348.04828491","1"]]}"#;
+    assert_eq!(
+        p.parse_rest(candles, Some("BTC-USDT"), Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
+    assert_eq!(
+        out.iter()
+            .map(|e| (e.seq, e.aux, e.has(flags::CLOSED)))
+            .collect::<Vec<_>>(),
+        vec![
+            (1_597_026_443_085, 60, false),
+            (1_597_026_383_085, 60, true)
+        ]
+    );
+    // candles need the request's symbol
+    assert!(p
+        .parse_rest(candles, None, Nanos(1), &mut Vec::new())
+        .is_err());
+}
+
 /// Synthetic: `bbo-tbt` and `books5` with `seqId` (documented push examples), `trades` with
 /// `count` (tradeId 123, count 3 = ids 121..=123), `trades-all`, candles with `confirm`.
 #[test]
