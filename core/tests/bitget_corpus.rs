@@ -959,3 +959,68 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
         (2001, 0, 0)
     );
 }
+
+/// The fast paths give exactly what the general path gives on every Bitget frame (fixtures
+/// and corpus, both markets), and they do take the hot frames.
+#[test]
+fn fast_paths_agree_with_the_general_path_on_every_frame() {
+    let mut files: Vec<(Venue, PathBuf)> = vec![
+        (
+            Venue::Bitget,
+            fixture("bitget/cryptofeed_20220407_v1_spot_first200.tsv"),
+        ),
+        (
+            Venue::BitgetFutures,
+            fixture("bitget/cryptofeed_20220407_v1_mix_first150.tsv"),
+        ),
+        (Venue::Bitget, fixture("bitget/crypto_msg_parser_tests.tsv")),
+        (
+            Venue::BitgetFutures,
+            fixture("bitget/crypto_msg_parser_tests.tsv"),
+        ),
+    ];
+    if let Some(root) = shared_corpus() {
+        files.push((
+            Venue::Bitget,
+            root.join("bitget/cryptofeed_20220407_v1_spot.tsv"),
+        ));
+        files.push((
+            Venue::BitgetFutures,
+            root.join("bitget/cryptofeed_20220407_v1_mix.tsv"),
+        ));
+    }
+    let mut hits = 0u64;
+    for (venue, path) in files {
+        let mut fast = BitgetParser::new(venue, Instruments::new());
+        let mut slow = BitgetParser::new(venue, Instruments::new());
+        slow.set_fast_paths(false);
+        let mut r = Reader::open(&path).unwrap();
+        while let Some(f) = r.next_frame().unwrap() {
+            if f.kind == FrameKind::Rest {
+                let _ = fast.parse_rest(f.payload, None, Nanos(1), &mut Vec::new());
+                let _ = slow.parse_rest(f.payload, None, Nanos(1), &mut Vec::new());
+                continue;
+            }
+            if f.kind != FrameKind::WsText {
+                continue;
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let ra = fast.parse_frame(f.payload, f.ts_recv, &mut a);
+            let rb = slow.parse_frame(f.payload, f.ts_recv, &mut b);
+            assert_eq!(ra.is_ok(), rb.is_ok(), "{}: {ra:?} vs {rb:?}", f.meta);
+            if ra.is_ok() {
+                assert_eq!(ra, rb, "{}", f.meta);
+            }
+            assert_eq!(a, b, "{} in {}", f.meta, path.display());
+        }
+        hits += fast.fast_hits();
+    }
+    // the fixtures' book and trade frames: 99 + 14 spot, 56 + 9 mix, and the single frames
+    assert!(hits >= 99 + 14 + 56 + 9 + 3 + 3, "{hits}");
+    let mut p = BitgetParser::new(Venue::Bitget, Instruments::new());
+    for f in steady_book_frames(3) {
+        p.parse_frame(f.as_bytes(), Nanos(1), &mut Vec::new())
+            .unwrap();
+    }
+    assert_eq!(p.fast_hits(), 4);
+}

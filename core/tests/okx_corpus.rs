@@ -888,3 +888,57 @@ fn steady_state_trade_and_book_frames_allocate_nothing() {
         (2001, 0, 0)
     );
 }
+
+/// The fast paths give exactly what the general path gives on every OKX frame (fixtures and
+/// corpus), and they do take the hot frames.
+#[test]
+fn fast_paths_agree_with_the_general_path_on_every_frame() {
+    let mut files: Vec<PathBuf> = [
+        "okx/cryptofeed_20220513_ws_3instr.tsv",
+        "okx/crypto_msg_parser_tests.tsv",
+        "okx/crypto_msg_parser_tests_okex_v3.tsv",
+    ]
+    .iter()
+    .map(|f| fixture(f))
+    .collect();
+    if let Some(root) = shared_corpus() {
+        files.push(root.join("okx/cryptofeed_20220513.tsv"));
+    }
+    let (mut frames, mut hits) = (0u64, 0u64);
+    for path in files {
+        let mut fast = OkxParser::new(Instruments::new());
+        let mut slow = OkxParser::new(Instruments::new());
+        slow.set_fast_paths(false);
+        let mut r = Reader::open(&path).unwrap();
+        while let Some(f) = r.next_frame().unwrap() {
+            if f.kind != FrameKind::WsText {
+                if f.kind == FrameKind::Rest {
+                    // keep both instrument tables alike (metadata presets exponents)
+                    let _ = fast.parse_rest(f.payload, None, Nanos(1), &mut Vec::new());
+                    let _ = slow.parse_rest(f.payload, None, Nanos(1), &mut Vec::new());
+                }
+                continue;
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let ra = fast.parse_frame(f.payload, f.ts_recv, &mut a);
+            let rb = slow.parse_frame(f.payload, f.ts_recv, &mut b);
+            assert_eq!(ra.is_ok(), rb.is_ok(), "{}: {ra:?} vs {rb:?}", f.meta);
+            if ra.is_ok() {
+                assert_eq!(ra, rb, "{}", f.meta);
+            }
+            assert_eq!(a, b, "{} in {}", f.meta, path.display());
+            frames += 1;
+        }
+        hits += fast.fast_hits();
+        assert_eq!(slow.fast_hits(), 0);
+    }
+    // every book and trade frame of the 2022 session and the v5 single frames takes it
+    assert!(hits >= 290 + 74 + 5 + 6 + 6 + 6, "{hits} of {frames}");
+    // and the synthetic ones
+    let mut p = OkxParser::new(Instruments::new());
+    for f in steady_book_frames(3) {
+        p.parse_frame(f.as_bytes(), Nanos(1), &mut Vec::new())
+            .unwrap();
+    }
+    assert_eq!(p.fast_hits(), 4);
+}

@@ -58,6 +58,9 @@ pub struct BitgetParser {
     /// Per instrument id: the time (ms) of the last id-less v1 trade and how many trades of
     /// that millisecond came before it.
     trade_ms: Vec<(i64, u32)>,
+    trades: Vec<crate::venue::okx::fast::TradeSpan>,
+    fast: bool,
+    fast_hits: u64,
 }
 
 impl BitgetParser {
@@ -76,7 +79,21 @@ impl BitgetParser {
             stats: ParseStats::default(),
             ignored: "",
             trade_ms: Vec::new(),
+            trades: Vec::with_capacity(64),
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for book and trade frames on (the default) or off (every frame
+    /// through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths handled.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
     }
 
     /// Why the last frame answered [`Control::Ignored`] (empty before any).

@@ -3,14 +3,15 @@
 use super::wire::{BitgetSymbol, BitgetTickerV2, BitgetTrade};
 use super::{market, Api, BitgetParser, DEFAULT_EXPONENTS};
 use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Venue};
-use crate::instrument::Resolved;
+use crate::instrument::{Resolved, SymbolCache};
+use crate::venue::okx::fast::{self, FastData, TradeFields};
 use crate::venue::okx::wire::{
     code_of, for_each, for_each_book, malformed, parse_book_object, parse_int, text_of, Int,
     OkxArg, OkxEnvelope, Row,
 };
 use crate::venue::okx::{
-    book_template, checksum_bits, emit_book, interval_of, non_negative, push_candle, push_quote,
-    side_of, value, BookKind, BookMsg, Closing,
+    book_message, book_template, emit_book, interval_of, non_negative, push_candle, push_quote,
+    side_of, snapshot_flag, value, BookKind, BookMsg, Closing,
 };
 use crate::venue::{Control, ParseError};
 use sonic_rs::{JsonValueTrait, LazyValue};
@@ -55,6 +56,9 @@ impl BitgetParser {
         if f == "pong" || f == "ping" {
             return Ok(Control::Heartbeat);
         }
+        if let Some(r) = self.fast_path(f, ts_recv, out) {
+            return r;
+        }
         crate::venue::check_nesting(f.as_bytes())?;
         let env: OkxEnvelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
         if let Some(event) = env.event {
@@ -91,9 +95,10 @@ impl BitgetParser {
         };
         let data = data.as_raw_str();
         let pushed = env.ts.map(|t| t.0);
+        if let Some(kind) = book_kind(channel) {
+            return self.books(arg, env.action, data, kind, ts_recv, out);
+        }
         match channel {
-            "books" => self.books(arg, env.action, data, false, ts_recv, out),
-            "books5" | "books15" => self.books(arg, env.action, data, true, ts_recv, out),
             "books1" => self.bbo(arg, data, ts_recv, out),
             "trade" => self.trades(arg.inst_id, data, ts_recv, out),
             "ticker" if api == Api::V2 => self.ticker(arg, data, ts_recv, out),
@@ -116,46 +121,70 @@ impl BitgetParser {
         arg: OkxArg<'_>,
         action: Option<&str>,
         data: &str,
-        top_n: bool,
+        kind: BookKind,
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let snapshot = match (top_n, action) {
-            (true, _) | (false, Some("snapshot")) => true,
-            (false, Some("update")) => false,
-            (false, other) => {
-                return Err(ParseError::Malformed(format!(
-                    "book frame with action {other:?}"
-                )))
-            }
-        };
+        let snapshot = snapshot_flag(kind, action)?;
         let r = self.resolve(&arg, None)?;
         let venue = self.venue;
-        // `books` keeps every level: no depth to truncate to
-        let kind = if top_n {
-            BookKind::TopN
-        } else {
-            BookKind::Diffs(-1)
-        };
         let n = for_each_book(data, &mut self.scratch, |h, spans| {
-            let tmpl = book_template(venue, r, h, kind, snapshot, ts_recv)?;
-            let msg = BookMsg {
-                text: data,
-                spans,
-                bids: h.bids,
-                asks: h.asks,
-                checksum: if top_n {
-                    None
-                } else {
-                    checksum_bits(h.checksum)?
-                },
-            };
-            emit_book(out, tmpl, r, &msg)
+            book_message(venue, r, h, spans, data, kind, snapshot, ts_recv, out)
         })?;
         if n == 0 {
             return Err(ParseError::Malformed("book frame with empty data".into()));
         }
         Ok(Control::Data)
+    }
+
+    /// The fast path for book and trade frames of this parser's market in Bitget's compact
+    /// form (see `okx::fast`).
+    fn fast_path(
+        &mut self,
+        f: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Option<Result<Control, ParseError>> {
+        if !self.fast {
+            return None;
+        }
+        let fr = fast::scan(f, &mut self.scratch, &mut self.trades)?;
+        let (venue, _) = market(fr.arg.inst_type?)?;
+        if venue != self.venue {
+            return None;
+        }
+        let channel = fr.arg.channel?;
+        let r = match fr.data {
+            FastData::Book(h) if channel == "books1" => (|| {
+                let r = self.resolve(&fr.arg, None)?;
+                let tmpl = self.template(r, Kind::Quote, ts_recv);
+                push_quote(out, tmpl, r, &h, &self.scratch, f)?;
+                Ok(Control::Data)
+            })(),
+            FastData::Book(h) => {
+                let kind = book_kind(channel)?;
+                (|| {
+                    let snapshot = snapshot_flag(kind, fr.action)?;
+                    let r = self.resolve(&fr.arg, None)?;
+                    book_message(venue, r, &h, &self.scratch, f, kind, snapshot, ts_recv, out)?;
+                    Ok(Control::Data)
+                })()
+            }
+            FastData::Trades if channel == "trade" => (|| {
+                let start = out.len();
+                for t in &self.trades {
+                    let t = t.fields(f).ok_or_else(|| {
+                        ParseError::Malformed("trade text outside the frame".into())
+                    })?;
+                    push_bitget_trade(out, &mut self.symbols, venue, fr.arg.inst_id, t, ts_recv)?;
+                }
+                number_v1_trades(&mut self.trade_ms, &mut out[start..]);
+                Ok(Control::Data)
+            })(),
+            _ => return None,
+        };
+        self.fast_hits += 1;
+        Some(r)
     }
 
     fn bbo(
@@ -183,11 +212,11 @@ impl BitgetParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let venue = self.venue as u16;
+        let venue = self.venue;
         let symbols = &mut self.symbols;
-        let trade_ms = &mut self.trade_ms;
+        let start = out.len();
         for_each(data, |t: BitgetTrade<'_>| {
-            let (name, ts, px, sz, side, id) = match &t {
+            let fields = match &t {
                 BitgetTrade::V1(row) => {
                     if row.len() != 4 {
                         return Err(ParseError::Malformed(format!(
@@ -196,64 +225,31 @@ impl BitgetParser {
                         )));
                     }
                     let f = |i: usize| row.get(i).unwrap_or_default();
-                    let ts = parse_int(f(0).as_bytes()).ok_or_else(|| {
-                        ParseError::Malformed("trade time is not an integer".into())
-                    })?;
-                    (inst, ts, f(1), f(2), f(3), None)
-                }
-                BitgetTrade::V2(t) => (
-                    t.symbol.or(inst),
-                    t.ts.0,
-                    t.price,
-                    t.size,
-                    t.side,
-                    Some(non_negative(t.trade_id.0, "tradeId")?),
-                ),
-            };
-            let name = name.ok_or_else(|| ParseError::Malformed("trade without instId".into()))?;
-            let r = symbols.resolve(name.as_bytes());
-            let ms = non_negative(ts, "trade time")?;
-            let seq = match id {
-                Some(id) => id,
-                None => {
-                    // v1 rows carry no id: number the trades of each millisecond
-                    let i = r.id.0 as usize;
-                    if trade_ms.len() <= i {
-                        trade_ms.resize(i + 1, (-1, 0));
+                    TradeFields {
+                        inst: None,
+                        id: None,
+                        px: f(1),
+                        sz: f(2),
+                        side: f(3),
+                        ts: parse_int(f(0).as_bytes()).ok_or_else(|| {
+                            ParseError::Malformed("trade time is not an integer".into())
+                        })?,
+                        count: None,
                     }
-                    let (last, n) = &mut trade_ms[i];
-                    if *last == ts {
-                        *n = (*n + 1).min(999);
-                    } else {
-                        *last = ts;
-                        *n = 0;
-                    }
-                    ms.saturating_mul(1000).saturating_add(u64::from(*n))
                 }
+                BitgetTrade::V2(t) => TradeFields {
+                    inst: t.symbol,
+                    id: Some(t.trade_id.0),
+                    px: t.price,
+                    sz: t.size,
+                    side: t.side,
+                    ts: t.ts.0,
+                    count: None,
+                },
             };
-            let ev = Event {
-                ts_recv: ts_recv.0,
-                venue,
-                instrument: r.id.0,
-                kind: Kind::Trade as u8,
-                px_exp: r.px_exp,
-                qty_exp: r.qty_exp,
-                flags: flags::FIRST | flags::LAST,
-                seq,
-                ts_exchange: Nanos::from_millis(ts).0,
-                side: side_of(side)? as u8,
-                v: [
-                    value(px, r.px_exp, r.id, seq)?,
-                    value(sz, r.qty_exp, r.id, seq)?,
-                    0,
-                    0,
-                    0,
-                ],
-                ..Event::default()
-            };
-            out.push(ev);
-            Ok(())
+            push_bitget_trade(out, symbols, venue, inst, fields, ts_recv)
         })?;
+        number_v1_trades(&mut self.trade_ms, &mut out[start..]);
         Ok(Control::Data)
     }
 
@@ -455,6 +451,87 @@ impl BitgetParser {
             Ok(())
         })?;
         Ok(())
+    }
+}
+
+/// The Bitget book channels.
+fn book_kind(channel: &str) -> Option<BookKind> {
+    Some(match channel {
+        // `books` keeps every level: no depth to truncate to
+        "books" => BookKind::Diffs(-1),
+        "books5" | "books15" => BookKind::TopN,
+        _ => return None,
+    })
+}
+
+/// `seq` of a v1 trade until [`number_v1_trades`] numbers it.
+const V1_UNNUMBERED: u64 = u64::MAX;
+
+/// One trade; a v1 row (no id) gets its `seq` from [`number_v1_trades`] once the whole frame
+/// has parsed (a value error reports ts × 1000).
+fn push_bitget_trade(
+    out: &mut Vec<Event>,
+    symbols: &mut SymbolCache,
+    venue: Venue,
+    inst: Option<&str>,
+    t: TradeFields<'_>,
+    ts_recv: Nanos,
+) -> Result<(), ParseError> {
+    let name = t
+        .inst
+        .or(inst)
+        .ok_or_else(|| ParseError::Malformed("trade without instId".into()))?;
+    let r = symbols.resolve(name.as_bytes());
+    let ms = non_negative(t.ts, "trade time")?;
+    let (seq, reported) = match t.id {
+        Some(id) => {
+            let id = non_negative(id, "tradeId")?;
+            (id, id)
+        }
+        None => (V1_UNNUMBERED, ms.saturating_mul(1000)),
+    };
+    out.push(Event {
+        ts_recv: ts_recv.0,
+        venue: venue as u16,
+        instrument: r.id.0,
+        kind: Kind::Trade as u8,
+        px_exp: r.px_exp,
+        qty_exp: r.qty_exp,
+        flags: flags::FIRST | flags::LAST,
+        seq,
+        ts_exchange: Nanos::from_millis(t.ts).0,
+        side: side_of(t.side)? as u8,
+        v: [
+            value(t.px, r.px_exp, r.id, reported)?,
+            value(t.sz, r.qty_exp, r.id, reported)?,
+            0,
+            0,
+            0,
+        ],
+        ..Event::default()
+    });
+    Ok(())
+}
+
+/// v1 rows carry no id: `seq` = ts (ms) × 1000 + how many trades of the same instrument and
+/// millisecond this parser saw just before (`trade_ms[instrument]` = (last ms, that count)).
+fn number_v1_trades(trade_ms: &mut Vec<(i64, u32)>, events: &mut [Event]) {
+    for ev in events.iter_mut().filter(|e| e.seq == V1_UNNUMBERED) {
+        let ms = ev.ts_exchange / 1_000_000;
+        let i = ev.instrument as usize;
+        if trade_ms.len() <= i {
+            trade_ms.resize(i + 1, (-1, 0));
+        }
+        let (last, n) = &mut trade_ms[i];
+        if *last == ms {
+            *n = (*n + 1).min(999);
+        } else {
+            *last = ms;
+            *n = 0;
+        }
+        ev.seq = (ms as u64)
+            .saturating_mul(1000)
+            .saturating_add(u64::from(*n));
     }
 }
 

@@ -27,6 +27,7 @@
 //! `/public/instruments` presets each instrument at its `tickSz` / `lotSz` digits plus two spare
 //! digits (ticks change; books keep old levels), never finer than 10^−12.
 
+pub(crate) mod fast;
 mod levels;
 mod normalize;
 pub mod subscribe;
@@ -34,8 +35,8 @@ pub mod wire;
 
 pub(crate) use levels::{checksum_bits, emit_book, BookMsg};
 pub(crate) use normalize::{
-    book_template, interval_of, non_negative, push_candle, push_quote, side_of, value, BookKind,
-    Closing,
+    book_message, book_template, interval_of, non_negative, push_candle, push_quote, side_of,
+    snapshot_flag, value, BookKind, Closing,
 };
 pub use subscribe::{unified_symbol, OkxProtocol, PROTOCOL};
 
@@ -58,8 +59,11 @@ pub const BOOKS50_DEPTH: i64 = 50;
 pub struct OkxParser {
     symbols: SymbolCache,
     scratch: Vec<LevelSpan>,
+    trades: Vec<fast::TradeSpan>,
     stats: ParseStats,
     ignored: &'static str,
+    fast: bool,
+    fast_hits: u64,
 }
 
 impl OkxParser {
@@ -68,9 +72,23 @@ impl OkxParser {
         OkxParser {
             symbols: SymbolCache::new(Venue::Okx, instruments, DEFAULT_EXPONENTS),
             scratch: Vec::with_capacity(1024),
+            trades: Vec::with_capacity(64),
             stats: ParseStats::default(),
             ignored: "",
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for book and trade frames on (the default) or off (every frame
+    /// through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths handled.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
     }
 
     /// Why the last frame answered [`Control::Ignored`] (empty before any).

@@ -1,7 +1,8 @@
 //! OKX wire → normalized events.
 
+use super::fast::{self, FastData, TradeFields};
 use super::wire::{
-    self, code_of, for_each, for_each_book, malformed, parse_int, text_of, Int, OkxArg, OkxBook,
+    self, code_of, for_each, for_each_book, malformed, parse_int, text_of, OkxArg, OkxBook,
     OkxEnvelope, OkxInstrument, OkxTicker, OkxTrade, Row,
 };
 use super::{
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::decimal;
 use crate::event::{flags, Event, InstrumentId, Kind, Nanos, Side, Venue};
-use crate::instrument::Resolved;
+use crate::instrument::{Resolved, SymbolCache};
 use crate::venue::{Control, ParseError};
 use sonic_rs::{JsonValueTrait, LazyValue};
 
@@ -82,6 +83,9 @@ impl OkxParser {
         if f == "pong" || f == "ping" {
             return Ok(Control::Heartbeat);
         }
+        if let Some(r) = self.fast_path(f, ts_recv, out) {
+            return r;
+        }
         crate::venue::check_nesting(f.as_bytes())?;
         let env: OkxEnvelope<'_> = sonic_rs::from_str(f).map_err(malformed)?;
         if let Some(event) = env.event {
@@ -97,24 +101,10 @@ impl OkxParser {
             return Err(ParseError::Malformed("`arg` without a channel".into()));
         };
         let data = data.as_raw_str();
+        if let Some(kind) = book_kind(channel) {
+            return self.books(arg, env.action, data, kind, ts_recv, out);
+        }
         match channel {
-            "books" | "books-l2-tbt" => self.books(
-                arg,
-                env.action,
-                data,
-                BookKind::Diffs(BOOKS_DEPTH),
-                ts_recv,
-                out,
-            ),
-            "books50-l2-tbt" => self.books(
-                arg,
-                env.action,
-                data,
-                BookKind::Diffs(BOOKS50_DEPTH),
-                ts_recv,
-                out,
-            ),
-            "books5" => self.books(arg, env.action, data, BookKind::TopN, ts_recv, out),
             "bbo-tbt" => self.bbo(arg, data, ts_recv, out),
             "trades" | "trades-all" => self.trades(arg.inst_id, data, ts_recv, out),
             "tickers" => self.tickers(arg, data, ts_recv, out),
@@ -165,45 +155,69 @@ impl OkxParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let snapshot = match (kind, action) {
-            (BookKind::TopN, _) => true,
-            (_, Some("snapshot")) => true,
-            (_, Some("update")) => false,
-            (_, other) => {
-                return Err(ParseError::Malformed(format!(
-                    "book frame with action {other:?}"
-                )))
-            }
-        };
-        let mut r = None;
-        if let Some(inst) = arg.inst_id {
-            r = Some(self.symbols.resolve(inst.as_bytes()));
-        }
+        let snapshot = snapshot_flag(kind, action)?;
         let symbols = &mut self.symbols;
         let n = for_each_book(data, &mut self.scratch, |h, spans| {
-            let r = match (r, h.inst_id) {
-                (Some(r), _) => r,
-                (None, Some(inst)) => symbols.resolve(inst.as_bytes()),
-                (None, None) => return Err(ParseError::Malformed("book without instId".into())),
-            };
-            let tmpl = book_template(Venue::Okx, r, h, kind, snapshot, ts_recv)?;
-            let msg = BookMsg {
-                text: data,
-                spans,
-                bids: h.bids,
-                asks: h.asks,
-                checksum: if kind == BookKind::TopN {
-                    None
-                } else {
-                    checksum_bits(h.checksum)?
-                },
-            };
-            emit_book(out, tmpl, r, &msg)
+            let r = resolve_book(symbols, &arg, h)?;
+            book_message(Venue::Okx, r, h, spans, data, kind, snapshot, ts_recv, out)
         })?;
         if n == 0 {
             return Err(ParseError::Malformed("book frame with empty data".into()));
         }
         Ok(Control::Data)
+    }
+
+    /// The fast path for book and trade frames in OKX's compact form (see `fast`).
+    fn fast_path(
+        &mut self,
+        f: &str,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Option<Result<Control, ParseError>> {
+        if !self.fast {
+            return None;
+        }
+        let fr = fast::scan(f, &mut self.scratch, &mut self.trades)?;
+        let channel = fr.arg.channel?;
+        let r = match fr.data {
+            FastData::Book(h) if channel == "bbo-tbt" => (|| {
+                let r = resolve_book(&mut self.symbols, &fr.arg, &h)?;
+                let tmpl = self.template(r, Kind::Quote, ts_recv);
+                push_quote(out, tmpl, r, &h, &self.scratch, f)?;
+                Ok(Control::Data)
+            })(),
+            FastData::Book(h) => {
+                let kind = book_kind(channel)?;
+                (|| {
+                    let snapshot = snapshot_flag(kind, fr.action)?;
+                    let r = resolve_book(&mut self.symbols, &fr.arg, &h)?;
+                    book_message(
+                        Venue::Okx,
+                        r,
+                        &h,
+                        &self.scratch,
+                        f,
+                        kind,
+                        snapshot,
+                        ts_recv,
+                        out,
+                    )?;
+                    Ok(Control::Data)
+                })()
+            }
+            FastData::Trades if channel == "trades" || channel == "trades-all" => (|| {
+                for t in &self.trades {
+                    let t = t.fields(f).ok_or_else(|| {
+                        ParseError::Malformed("trade text outside the frame".into())
+                    })?;
+                    push_okx_trade(out, &mut self.symbols, fr.arg.inst_id, t, ts_recv)?;
+                }
+                Ok(Control::Data)
+            })(),
+            FastData::Trades => return None,
+        };
+        self.fast_hits += 1;
+        Some(r)
     }
 
     fn bbo(
@@ -231,39 +245,18 @@ impl OkxParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let venue = Venue::Okx as u16;
         let symbols = &mut self.symbols;
         for_each(data, |t: OkxTrade<'_>| {
-            let name = t
-                .inst_id
-                .or(inst)
-                .ok_or_else(|| ParseError::Malformed("trade without instId".into()))?;
-            let r = symbols.resolve(name.as_bytes());
-            let id = non_negative(t.trade_id.0, "tradeId")?;
-            let mut ev = Event {
-                ts_recv: ts_recv.0,
-                venue,
-                instrument: r.id.0,
-                kind: Kind::Trade as u8,
-                px_exp: r.px_exp,
-                qty_exp: r.qty_exp,
-                flags: flags::FIRST | flags::LAST,
-                seq: id,
-                ts_exchange: Nanos::from_millis(t.ts.0).0,
-                side: side_of(t.side)? as u8,
-                ..Event::default()
+            let fields = TradeFields {
+                inst: t.inst_id,
+                id: Some(t.trade_id.0),
+                px: t.px,
+                sz: t.sz,
+                side: t.side,
+                ts: t.ts.0,
+                count: t.count.map(|c| c.0),
             };
-            if let Some(Int(count)) = t.count {
-                if count > 1 {
-                    ev.flags |= flags::AGGREGATED;
-                    ev.v[2] = (id as i64).saturating_sub(count - 1);
-                    ev.v[3] = id as i64;
-                }
-            }
-            ev.v[0] = value(t.px, r.px_exp, r.id, id)?;
-            ev.v[1] = value(t.sz, r.qty_exp, r.id, id)?;
-            out.push(ev);
-            Ok(())
+            push_okx_trade(out, symbols, inst, fields, ts_recv)
         })?;
         Ok(Control::Data)
     }
@@ -453,6 +446,113 @@ impl OkxParser {
         })?;
         Ok(())
     }
+}
+
+/// The OKX book channels: what they are and the depth they keep.
+fn book_kind(channel: &str) -> Option<BookKind> {
+    Some(match channel {
+        "books" | "books-l2-tbt" => BookKind::Diffs(BOOKS_DEPTH),
+        "books50-l2-tbt" => BookKind::Diffs(BOOKS50_DEPTH),
+        "books5" => BookKind::TopN,
+        _ => return None,
+    })
+}
+
+/// Whether a book message is a snapshot: top-N pushes always are; diff channels say so in
+/// `action`.
+pub(crate) fn snapshot_flag(kind: BookKind, action: Option<&str>) -> Result<bool, ParseError> {
+    match (kind, action) {
+        (BookKind::TopN, _) | (_, Some("snapshot")) => Ok(true),
+        (_, Some("update")) => Ok(false),
+        (_, other) => Err(ParseError::Malformed(format!(
+            "book frame with action {other:?}"
+        ))),
+    }
+}
+
+/// The instrument of a book message: `arg.instId`, else the object's own `instId`.
+pub(crate) fn resolve_book(
+    symbols: &mut SymbolCache,
+    arg: &OkxArg<'_>,
+    h: &OkxBook<'_>,
+) -> Result<Resolved, ParseError> {
+    let inst = arg
+        .inst_id
+        .or(h.inst_id)
+        .ok_or_else(|| ParseError::Malformed("book without instId".into()))?;
+    Ok(symbols.resolve(inst.as_bytes()))
+}
+
+/// One book message's events (levels spanning `text`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn book_message(
+    venue: Venue,
+    r: Resolved,
+    h: &OkxBook<'_>,
+    spans: &[wire::LevelSpan],
+    text: &str,
+    kind: BookKind,
+    snapshot: bool,
+    ts_recv: Nanos,
+    out: &mut Vec<Event>,
+) -> Result<(), ParseError> {
+    let tmpl = book_template(venue, r, h, kind, snapshot, ts_recv)?;
+    let msg = BookMsg {
+        text,
+        spans,
+        bids: h.bids,
+        asks: h.asks,
+        checksum: if kind == BookKind::TopN {
+            None
+        } else {
+            checksum_bits(h.checksum)?
+        },
+    };
+    emit_book(out, tmpl, r, &msg)
+}
+
+/// One OKX trade: `side` is the taker's; `count` > 1 makes it `AGGREGATED` over
+/// `tradeId − count + 1 ..= tradeId`.
+fn push_okx_trade(
+    out: &mut Vec<Event>,
+    symbols: &mut SymbolCache,
+    inst: Option<&str>,
+    t: TradeFields<'_>,
+    ts_recv: Nanos,
+) -> Result<(), ParseError> {
+    let name = t
+        .inst
+        .or(inst)
+        .ok_or_else(|| ParseError::Malformed("trade without instId".into()))?;
+    let r = symbols.resolve(name.as_bytes());
+    let id = non_negative(
+        t.id.ok_or_else(|| ParseError::Malformed("trade without tradeId".into()))?,
+        "tradeId",
+    )?;
+    let mut ev = Event {
+        ts_recv: ts_recv.0,
+        venue: Venue::Okx as u16,
+        instrument: r.id.0,
+        kind: Kind::Trade as u8,
+        px_exp: r.px_exp,
+        qty_exp: r.qty_exp,
+        flags: flags::FIRST | flags::LAST,
+        seq: id,
+        ts_exchange: Nanos::from_millis(t.ts).0,
+        side: side_of(t.side)? as u8,
+        ..Event::default()
+    };
+    if let Some(count) = t.count {
+        if count > 1 {
+            ev.flags |= flags::AGGREGATED;
+            ev.v[2] = (id as i64).saturating_sub(count - 1);
+            ev.v[3] = id as i64;
+        }
+    }
+    ev.v[0] = value(t.px, r.px_exp, r.id, id)?;
+    ev.v[1] = value(t.sz, r.qty_exp, r.id, id)?;
+    out.push(ev);
+    Ok(())
 }
 
 /// The exponent for an instrument whose prices (or sizes) step by `step`: its digits plus two
