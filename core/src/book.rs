@@ -181,8 +181,54 @@ impl ChecksumRule {
 
 /// `m × 10^exp` written with exactly `digits` fraction digits (the venue's text form). When the
 /// value has more precision than `digits` (cannot happen for text the venue wrote), all of it
-/// is written.
+/// is written. Integer arithmetic and `itoa` only: it runs for 50 levels on every checked
+/// message.
 fn write_fixed(buf: &mut String, m: i64, exp: i8, digits: u8) {
+    let mut scale = -i32::from(exp); // fraction digits the mantissa holds
+    if !(-18..=18).contains(&scale) {
+        return write_fixed_wide(buf, m, exp, digits);
+    }
+    let want = i32::from(digits);
+    let mut v = m.unsigned_abs();
+    if m < 0 {
+        buf.push('-');
+    }
+    // drop the zero fraction digits the venue did not write
+    while scale > want && v % 10 == 0 {
+        v /= 10;
+        scale -= 1;
+    }
+    let mut ib = itoa::Buffer::new();
+    if scale <= 0 {
+        buf.push_str(ib.format(v));
+        if v != 0 {
+            for _ in 0..-scale {
+                buf.push('0');
+            }
+        }
+        if want > 0 {
+            buf.push('.');
+            for _ in 0..want {
+                buf.push('0');
+            }
+        }
+        return;
+    }
+    let p = 10u64.pow(scale as u32);
+    buf.push_str(ib.format(v / p));
+    buf.push('.');
+    let frac = ib.format(v % p);
+    for _ in frac.len()..scale as usize {
+        buf.push('0');
+    }
+    buf.push_str(frac);
+    for _ in scale..want {
+        buf.push('0');
+    }
+}
+
+/// [`write_fixed`] for exponents outside −18..=18 (not produced by the parsers), in `i128`.
+fn write_fixed_wide(buf: &mut String, m: i64, exp: i8, digits: u8) {
     let scale = -i32::from(exp); // fraction digits of the mantissa
     let want = i32::from(digits);
     let (mut m, mut scale) = (i128::from(m), scale);
@@ -1439,6 +1485,37 @@ mod tests {
         // the signed value the venue sends compares as its u32 bits
         let signed: i32 = -855196043;
         assert_eq!(signed as u32 as i32, signed);
+    }
+
+    #[test]
+    fn fixed_text_is_the_wide_one() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut a, mut b) = (String::new(), String::new());
+        for i in 0..200_000u64 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let m = match i % 4 {
+                0 => (rng % 1_000) as i64,
+                1 => (rng % 100_000_000_000) as i64,
+                2 => rng as i64,
+                _ => -((rng % 1_000_000) as i64),
+            };
+            // the wide version's i128 holds 10^19 × 10^18: realistic exponents and digits
+            let exp = ((rng >> 40) % 21) as i8 - 18;
+            let digits = ((rng >> 50) % 13) as u8;
+            a.clear();
+            b.clear();
+            write_fixed(&mut a, m, exp, digits);
+            write_fixed_wide(&mut b, m, exp, digits);
+            assert_eq!(a, b, "{m} e{exp} at {digits}");
+        }
+        let mut s = String::new();
+        write_fixed(&mut s, 3_530, -8, 8);
+        assert_eq!(s, "0.00003530");
+        s.clear();
+        write_fixed(&mut s, 30_316_000, -3, 0);
+        assert_eq!(s, "30316");
     }
 
     #[test]
