@@ -2,6 +2,9 @@
 //!
 //! * `wire`: borrowed views of the frames (also read by Bitget, which shares the envelope).
 //! * `levels`: book levels → events with the venue's text digits and checksum (shared too).
+//! * `fast`: one strict scanner pass over book and trade frames in the venues' compact form
+//!   (shared too); anything else takes the general sonic-rs path, and both emit through the
+//!   same code.
 //! * `normalize`: wire → [`Event`]s; `subscribe`: the [`crate::venue::Protocol`].
 //!
 //! What each frame becomes:
