@@ -26,9 +26,15 @@ pub enum SyncRule {
     BinanceFutures,
     /// A `prev`/`seq` chain where the venue sends one (OKX `prevSeqId`/`seqId`, parsers put
     /// `prevSeqId` in both `U` and `pu`): the first diff after a snapshot at `id` has
-    /// `prev == id`, then `prev == last seq`; a message whose `seq` is below the book's is stale.
-    /// Messages without a sequence (`seq == 0`, `pu == -1`: OKX before 2023) apply in arrival
-    /// order, checked by the checksum alone.
+    /// `prev <= id < seq` (`prev == id` after the WebSocket snapshot; the REST-seeded
+    /// procedure allows `prev < id`), then `prev == last seq`. A message whose `seq` is not
+    /// above the book's is stale unless it chains onto it (`prev == id`): OKX's "no change"
+    /// frames repeat `prev == seq == id`, and after maintenance the sequence may reset
+    /// (`seq < prev == id`). Messages without a sequence (`seq == 0`, `pu == -1`: OKX before
+    /// 2023, Bitget v1) apply in arrival order, checked by the checksum alone; buffered before
+    /// a snapshot they cannot be placed and are dropped as older. A `seq` without `prev`
+    /// (`U == 0`, `pu == -1`: Bitget v2 `seq`, not promised contiguous) applies in order, a
+    /// `seq` not above the book's being stale.
     Chained,
     /// No sequence at all: the venue sends a snapshot on the WebSocket and diffs apply in
     /// arrival order (Kraken, Coinbase `level2`, Bitget v1). Integrity comes from the checksum
@@ -55,20 +61,29 @@ impl SyncRule {
     }
 
     /// Whether a diff `[first, last]` is entirely covered by a book at `id`.
-    fn is_stale(self, last: u64, id: u64) -> bool {
+    fn is_stale(self, first: u64, last: u64, id: u64) -> bool {
         match self {
             SyncRule::BinanceSpot => last <= id,
             SyncRule::BinanceFutures => last < id,
-            SyncRule::Chained => last != 0 && last < id,
+            SyncRule::Chained => last != 0 && last <= id && first != id,
             SyncRule::Unsequenced => false,
         }
     }
 
-    /// Whether a diff ending at `last` repeats what a live, bridged book at `id` already has.
-    fn is_duplicate(self, last: u64, id: u64) -> bool {
+    /// Whether a diff buffered before a snapshot at `id` is older than it (dropped on replay).
+    fn predates_snapshot(self, first: u64, last: u64, id: u64) -> bool {
+        match self {
+            // without a sequence a buffered diff cannot be placed: it came before the snapshot
+            SyncRule::Chained => last == 0 || self.is_stale(first, last, id),
+            _ => self.is_stale(first, last, id),
+        }
+    }
+
+    /// Whether a diff `[first, last]` repeats what a live, bridged book at `id` already has.
+    fn is_duplicate(self, first: u64, last: u64, id: u64) -> bool {
         match self {
             SyncRule::BinanceSpot | SyncRule::BinanceFutures => last <= id,
-            SyncRule::Chained => last != 0 && last < id,
+            SyncRule::Chained => self.is_stale(first, last, id),
             SyncRule::Unsequenced => false,
         }
     }
@@ -78,7 +93,9 @@ impl SyncRule {
         match self {
             SyncRule::BinanceSpot => first <= id.saturating_add(1) && id.saturating_add(1) <= last,
             SyncRule::BinanceFutures => first <= id && id <= last,
-            SyncRule::Chained => (first == 0 && last == 0) || first == id,
+            SyncRule::Chained => {
+                (first == 0 && last == 0) || first == id || (first < id && id < last)
+            }
             SyncRule::Unsequenced => true,
         }
     }
@@ -164,8 +181,54 @@ impl ChecksumRule {
 
 /// `m × 10^exp` written with exactly `digits` fraction digits (the venue's text form). When the
 /// value has more precision than `digits` (cannot happen for text the venue wrote), all of it
-/// is written.
+/// is written. Integer arithmetic and `itoa` only: it runs for 50 levels on every checked
+/// message.
 fn write_fixed(buf: &mut String, m: i64, exp: i8, digits: u8) {
+    let mut scale = -i32::from(exp); // fraction digits the mantissa holds
+    if !(-18..=18).contains(&scale) {
+        return write_fixed_wide(buf, m, exp, digits);
+    }
+    let want = i32::from(digits);
+    let mut v = m.unsigned_abs();
+    if m < 0 {
+        buf.push('-');
+    }
+    // drop the zero fraction digits the venue did not write
+    while scale > want && v % 10 == 0 {
+        v /= 10;
+        scale -= 1;
+    }
+    let mut ib = itoa::Buffer::new();
+    if scale <= 0 {
+        buf.push_str(ib.format(v));
+        if v != 0 {
+            for _ in 0..-scale {
+                buf.push('0');
+            }
+        }
+        if want > 0 {
+            buf.push('.');
+            for _ in 0..want {
+                buf.push('0');
+            }
+        }
+        return;
+    }
+    let p = 10u64.pow(scale as u32);
+    buf.push_str(ib.format(v / p));
+    buf.push('.');
+    let frac = ib.format(v % p);
+    for _ in frac.len()..scale as usize {
+        buf.push('0');
+    }
+    buf.push_str(frac);
+    for _ in scale..want {
+        buf.push('0');
+    }
+}
+
+/// [`write_fixed`] for exponents outside −18..=18 (not produced by the parsers), in `i128`.
+fn write_fixed_wide(buf: &mut String, m: i64, exp: i8, digits: u8) {
     let scale = -i32::from(exp); // fraction digits of the mantissa
     let want = i32::from(digits);
     let (mut m, mut scale) = (i128::from(m), scale);
@@ -692,12 +755,13 @@ impl Books {
         while i < buffered.len() {
             let end = batch_end(&buffered, i);
             let (first, final_id) = (buffered[i].v[2] as u64, buffered[i].seq);
-            if rule.is_stale(final_id, snap_id) {
+            if rule.predates_snapshot(first, final_id, snap_id) {
                 i = end;
                 continue;
             }
             let ok = if bridged {
-                rule.continues(first, buffered[i].v[3], last) && !rule.is_stale(final_id, last)
+                rule.continues(first, buffered[i].v[3], last)
+                    && !rule.is_stale(first, final_id, last)
             } else {
                 rule.bridges_snapshot(first, final_id, snap_id)
             };
@@ -801,8 +865,8 @@ impl Books {
             }
             SyncState::Live { bridged } => {
                 let last = st.book.seq;
-                if st.rule.is_stale(final_id, last)
-                    || (bridged && st.rule.is_duplicate(final_id, last))
+                if st.rule.is_stale(first, final_id, last)
+                    || (bridged && st.rule.is_duplicate(first, final_id, last))
                 {
                     self.stats.stale += 1;
                     return;
@@ -1216,6 +1280,242 @@ mod tests {
         assert!(!b.is_crossed());
         b.set(Side::Buy, 108, 1);
         assert!(b.is_crossed());
+    }
+
+    /// OKX's documented `seqId`/`prevSeqId` example (order-book channel, "Sequence ID"):
+    /// snapshot (prev −1, seq 10), update 10→15, "no change" 15→15, reset 15→3, update 3→5;
+    /// then a lost message (5→7 missing) is a gap. Synthetic: no capture has sequences.
+    #[test]
+    fn chained_follows_okx_sequence_examples() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::Okx;
+        let snap = batch(
+            v,
+            0,
+            u64::MAX, // prevSeqId -1 as v[2]
+            10,
+            -1,
+            true,
+            &[lvl(Side::Buy, 100, 1), lvl(Side::Sell, 101, 1)],
+        );
+        b.apply(&snap, &mut out);
+        assert_eq!(statuses(&out), vec![StatusCode::BookSynced]);
+        out.clear();
+        for (prev, seq, level) in [
+            (10, 15, Some(lvl(Side::Buy, 99, 2))),
+            (15, 15, None), // no change: asks [], bids [], seqId == prevSeqId
+            (15, 3, Some(lvl(Side::Buy, 98, 3))), // reset after maintenance
+            (3, 5, Some(lvl(Side::Sell, 102, 4))),
+        ] {
+            let levels: Vec<_> = level.into_iter().collect();
+            b.apply(
+                &batch(v, 0, prev, seq, prev as i64, false, &levels),
+                &mut out,
+            );
+            assert!(statuses(&out).is_empty(), "{prev}->{seq}: {out:?}");
+            assert_eq!(b.book(InstrumentId(0)).unwrap().seq, seq);
+        }
+        assert_eq!(b.book(InstrumentId(0)).unwrap().depth(), (3, 2));
+        // a repeat of an applied message (a redundant connection) is stale, not a gap
+        b.apply(&batch(v, 0, 3, 5, 3, false, &[]), &mut out);
+        b.apply(&batch(v, 0, 15, 3, 15, false, &[]), &mut out);
+        assert!(statuses(&out).is_empty());
+        assert_eq!(b.stats().stale, 2);
+        // 5→7 lost: 7→9 does not chain
+        out.clear();
+        b.apply(&batch(v, 0, 7, 9, 7, false, &[]), &mut out);
+        assert_eq!(statuses(&out), vec![StatusCode::Gap, StatusCode::Resync]);
+        assert_eq!(&out[0].v[..3], &[0, 5, 7]);
+        assert!(b.book(InstrumentId(0)).is_none());
+    }
+
+    /// OKX's REST-seeded procedure (changelog 2026): buffered diffs whose `seqId` the snapshot
+    /// covers are dropped; the first applied one has `prevSeqId <= snapshot seqId < seqId`.
+    #[test]
+    fn chained_bridges_a_rest_snapshot_inside_a_diff() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::Okx;
+        for (prev, seq, px) in [(8, 12, 97), (12, 15, 98), (15, 18, 99)] {
+            b.apply(
+                &batch(
+                    v,
+                    0,
+                    prev,
+                    seq,
+                    prev as i64,
+                    false,
+                    &[lvl(Side::Buy, px, 1)],
+                ),
+                &mut out,
+            );
+        }
+        assert_eq!(statuses(&out), vec![StatusCode::Resync]);
+        out.clear();
+        // REST snapshot at 13: 8→12 is covered, 12→15 bridges, 15→18 chains
+        b.apply(
+            &batch(v, 0, u64::MAX, 13, -1, true, &[lvl(Side::Sell, 110, 1)]),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::BookSynced]);
+        let book = b.book(InstrumentId(0)).unwrap();
+        assert_eq!(book.seq, 18);
+        assert_eq!(book.depth(), (2, 1), "97 came before the snapshot");
+        // a snapshot older than every buffered diff is refused
+        let mut b = Books::new(BookConfig::default());
+        b.apply(&batch(v, 0, 20, 25, 20, false, &[]), &mut out);
+        out.clear();
+        b.apply(
+            &batch(v, 0, u64::MAX, 13, -1, true, &[lvl(Side::Buy, 1, 1)]),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::Resync]);
+        assert!(b.book(InstrumentId(0)).is_none());
+    }
+
+    /// Frames without a sequence (OKX 2022, Bitget v1: `seq` 0, `pu` −1) apply in arrival
+    /// order; buffered before a snapshot they are older than it and dropped. Bitget v2 `seq`
+    /// without a previous id applies in order, a `seq` not above the book's being stale.
+    #[test]
+    fn chained_without_prev_applies_in_order() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::Bitget;
+        b.apply(
+            &batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 50, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 0, 0, -1, true, &[lvl(Side::Buy, 60, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 61, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 0, 0, 0, -1, false, &[lvl(Side::Buy, 62, 1)]),
+            &mut out,
+        );
+        let book = b.book(InstrumentId(0)).unwrap();
+        assert_eq!(
+            book.depth(),
+            (3, 0),
+            "the buffered 50 predates the snapshot"
+        );
+        assert_eq!(book.best_bid(), Some(Level { px: 62, qty: 1 }));
+        // v2: seq only
+        let mut b = Books::new(BookConfig::default());
+        out.clear();
+        b.apply(
+            &batch(v, 1, 0, 100, -1, true, &[lvl(Side::Buy, 1, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 0, 101, -1, false, &[lvl(Side::Buy, 2, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 0, 101, -1, false, &[lvl(Side::Buy, 3, 1)]),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 0, 105, -1, false, &[lvl(Side::Buy, 4, 1)]),
+            &mut out,
+        );
+        assert_eq!(statuses(&out), vec![StatusCode::BookSynced]);
+        let book = b.book(InstrumentId(1)).unwrap();
+        assert_eq!((book.seq, book.depth()), (105, (3, 0)));
+        assert_eq!(b.stats().stale, 1);
+    }
+
+    fn texted() -> L2Book {
+        L2Book {
+            px_exp: -8,
+            qty_exp: -8,
+            keep_text: true,
+            ..L2Book::default()
+        }
+    }
+
+    /// The OKX/Bitget checksum on the documented examples (OKX "Calculate Checksum", Bitget
+    /// depth channel): bid1:ask1:bid2:ask2…, a short side simply skipped, the venue's text
+    /// (`"0.5000"`, not `"0.5"`), signed CRC32.
+    #[test]
+    fn interleaved_top25_matches_the_documented_strings() {
+        let rule = ChecksumRule::InterleavedTop25;
+        let mut buf = String::new();
+        let m = |x: &str| crate::decimal::parse(x.as_bytes(), -8).unwrap();
+        let t = |px: u8, qty: u8| crate::event::book_text(px, qty) as u16;
+        let mut book = texted();
+        for (side, px, qty) in [
+            (Side::Buy, "3366.1", "7"),
+            (Side::Buy, "3366", "6"),
+            (Side::Sell, "3366.8", "9"),
+            (Side::Sell, "3368", "8"),
+        ] {
+            let digits = |s: &str| s.find('.').map_or(0, |p| (s.len() - p - 1) as u8);
+            book.set_with_text(side, m(px), m(qty), t(digits(px), digits(qty)));
+        }
+        let cs = rule.compute(&book, &mut buf).unwrap();
+        assert_eq!(buf, "3366.1:7:3366.8:9:3366:6:3368:8");
+        assert_eq!(cs, crc32fast::hash(b"3366.1:7:3366.8:9:3366:6:3368:8"));
+        let mut book = texted();
+        for (side, px, qty) in [
+            (Side::Buy, "3366.1", "7"),
+            (Side::Sell, "3366.8", "9"),
+            (Side::Sell, "3368", "8"),
+            (Side::Sell, "3372", "8"),
+        ] {
+            let digits = |s: &str| s.find('.').map_or(0, |p| (s.len() - p - 1) as u8);
+            book.set_with_text(side, m(px), m(qty), t(digits(px), digits(qty)));
+        }
+        rule.compute(&book, &mut buf).unwrap();
+        assert_eq!(buf, "3366.1:7:3366.8:9:3368:8:3372:8");
+        // trailing zeros as written, and only 25 levels per side
+        let mut book = texted();
+        for i in 0..30 {
+            book.set_with_text(Side::Buy, m("0.5") - i, m("1"), t(8, 4));
+            book.set_with_text(Side::Sell, m("0.6") + i, m("1"), t(8, 4));
+        }
+        rule.compute(&book, &mut buf).unwrap();
+        assert!(buf.starts_with("0.50000000:1.0000:0.60000000:1.0000:0.49999999:1.0000"));
+        assert_eq!(buf.matches(':').count(), 25 * 4 - 1);
+        // the signed value the venue sends compares as its u32 bits
+        let signed: i32 = -855196043;
+        assert_eq!(signed as u32 as i32, signed);
+    }
+
+    #[test]
+    fn fixed_text_is_the_wide_one() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut a, mut b) = (String::new(), String::new());
+        for i in 0..200_000u64 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let m = match i % 4 {
+                0 => (rng % 1_000) as i64,
+                1 => (rng % 100_000_000_000) as i64,
+                2 => rng as i64,
+                _ => -((rng % 1_000_000) as i64),
+            };
+            // the wide version's i128 holds 10^19 × 10^18: realistic exponents and digits
+            let exp = ((rng >> 40) % 21) as i8 - 18;
+            let digits = ((rng >> 50) % 13) as u8;
+            a.clear();
+            b.clear();
+            write_fixed(&mut a, m, exp, digits);
+            write_fixed_wide(&mut b, m, exp, digits);
+            assert_eq!(a, b, "{m} e{exp} at {digits}");
+        }
+        let mut s = String::new();
+        write_fixed(&mut s, 3_530, -8, 8);
+        assert_eq!(s, "0.00003530");
+        s.clear();
+        write_fixed(&mut s, 30_316_000, -3, 0);
+        assert_eq!(s, "30316");
     }
 
     #[test]

@@ -1,0 +1,214 @@
+//! OKX v5 WebSocket protocol: endpoints, stream keys, subscribe frames, heartbeat, limits.
+//!
+//! * `wss://ws.okx.com:8443/ws/v5/public` carries books, `bbo-tbt`, trades and tickers;
+//!   `/ws/v5/business` carries candles (`candle1m`, …) and `trades-all`.
+//! * Subscribe: `{"id":"7","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}`
+//!   (the `id` is echoed in the ack); one ack per arg.
+//! * OKX closes a connection that received nothing for 30 s: the client sends the text `ping`
+//!   every 25 s and gets `pong`.
+//! * Limits: 480 subscribe/unsubscribe/login operations per hour per connection, 64 KB of args
+//!   per request, 3 connection requests per second per IP; OKX recommends fewer than 30
+//!   depth channels per connection.
+//! * A book that lost sync is resubscribed: OKX sends a fresh snapshot on subscribe.
+
+use crate::event::Venue;
+use crate::venue::protocol::{Channel, Limits, Protocol, Resync};
+use std::time::Duration;
+
+/// The OKX protocol.
+#[derive(Debug)]
+pub struct OkxProtocol;
+
+/// The OKX protocol (the registry's instance).
+pub static PROTOCOL: OkxProtocol = OkxProtocol;
+
+/// The public endpoint path.
+pub const PUBLIC: &str = "/ws/v5/public";
+/// The business endpoint path (candles, `trades-all`).
+pub const BUSINESS: &str = "/ws/v5/business";
+
+/// A stream key is `channel:instId` (`books:BTC-USDT`).
+fn split(stream: &str) -> (&str, &str) {
+    stream.split_once(':').unwrap_or((stream, ""))
+}
+
+fn frame(op: &str, streams: &[String], id: u64) -> String {
+    let mut f = format!("{{\"id\":\"{id}\",\"op\":\"{op}\",\"args\":[");
+    for (i, s) in streams.iter().enumerate() {
+        let (channel, inst) = split(s);
+        if i > 0 {
+            f.push(',');
+        }
+        f.push_str("{\"channel\":\"");
+        push_escaped(&mut f, channel);
+        f.push_str("\",\"instId\":\"");
+        push_escaped(&mut f, inst);
+        f.push_str("\"}");
+    }
+    f.push_str("]}");
+    f
+}
+
+/// JSON string content (symbols never need escaping; a hostile one stays valid JSON).
+pub(crate) fn push_escaped(f: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '"' => f.push_str("\\\""),
+            '\\' => f.push_str("\\\\"),
+            c if (c as u32) < 0x20 => f.push_str(&format!("\\u{:04x}", c as u32)),
+            c => f.push(c),
+        }
+    }
+}
+
+impl Protocol for OkxProtocol {
+    fn venue(&self) -> Venue {
+        Venue::Okx
+    }
+    fn ws_origin(&self) -> &'static str {
+        "wss://ws.okx.com:8443"
+    }
+    fn ws_path(&self, stream: &str) -> &'static str {
+        let (channel, _) = split(stream);
+        if channel.starts_with("candle") || channel == "trades-all" {
+            BUSINESS
+        } else {
+            PUBLIC
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+        let c = match channel {
+            // `trades` aggregates the fills of one taker order at one price (`count`)
+            Channel::Trades | Channel::AggTrades => "trades",
+            Channel::Bbo => "bbo-tbt",
+            Channel::Book => "books",
+            Channel::Candles => "candle1m",
+        };
+        vec![format!("{c}:{symbol}")]
+    }
+    fn subscribe(&self, streams: &[String], id: u64) -> Vec<String> {
+        if streams.is_empty() {
+            return Vec::new();
+        }
+        vec![frame("subscribe", streams, id)]
+    }
+    fn unsubscribe(&self, streams: &[String], id: u64) -> Vec<String> {
+        if streams.is_empty() {
+            return Vec::new();
+        }
+        vec![frame("unsubscribe", streams, id)]
+    }
+    fn heartbeat(&self) -> Option<(Duration, String)> {
+        Some((Duration::from_secs(25), "ping".to_string()))
+    }
+    fn limits(&self) -> Limits {
+        Limits {
+            max_streams: 30,
+            streams_per_msg: 30,
+            // OKX limits operations per hour (480 subscribe/unsubscribe/login per connection),
+            // not messages per second; this only spaces them (pings included)
+            max_msgs_per_sec: 10,
+            lifetime_secs: 0,
+            idle_timeout_secs: 30,
+            // GET /api/v5/market/books: 40 requests / 2 s / IP
+            rest_weight_per_minute: 1200,
+            snapshot_weight: 1,
+        }
+    }
+    fn rest_origin(&self) -> &'static str {
+        "https://www.okx.com"
+    }
+    fn resync(&self, symbol: &str) -> Resync {
+        Resync::Resubscribe(vec![format!("books:{symbol}")])
+    }
+    fn unified_symbol(&self, native: &str) -> String {
+        unified_symbol(native)
+    }
+}
+
+/// `BTC-USDT` → `BTC-USDT`; `BTC-USDT-SWAP` → `BTC-USDT-PERP`; `BTC-USD-220527` →
+/// `BTC-USD-20220527`; options keep strike and type (`BTC-USD-220624-50000-C` →
+/// `BTC-USD-20220624-50000-C`). Anything else is returned upper-cased.
+pub fn unified_symbol(native: &str) -> String {
+    let up = native.to_ascii_uppercase();
+    let parts: Vec<&str> = up.split('-').collect();
+    match parts.as_slice() {
+        [base, quote, "SWAP"] => format!("{base}-{quote}-PERP"),
+        [base, quote, date, rest @ ..]
+            if date.len() == 6 && date.bytes().all(|c| c.is_ascii_digit()) =>
+        {
+            let mut s = format!("{base}-{quote}-20{date}");
+            for r in rest {
+                s.push('-');
+                s.push_str(r);
+            }
+            s
+        }
+        _ => up,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_the_documented_ones() {
+        let p = &PROTOCOL;
+        let s = p.streams("BTC-USDT", Channel::Book);
+        assert_eq!(s, vec!["books:BTC-USDT"]);
+        assert_eq!(
+            p.subscribe(&s, 1512),
+            vec![
+                r#"{"id":"1512","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}"#
+            ]
+        );
+        let two = vec!["books:BTC-USDT".to_string(), "trades:BTC-USDT".to_string()];
+        assert_eq!(
+            p.unsubscribe(&two, 3),
+            vec![
+                r#"{"id":"3","op":"unsubscribe","args":[{"channel":"books","instId":"BTC-USDT"},{"channel":"trades","instId":"BTC-USDT"}]}"#
+            ]
+        );
+        for f in p.subscribe(&two, 9) {
+            let v: sonic_rs::Value = sonic_rs::from_str(&f).expect("valid JSON");
+            drop(v);
+        }
+        assert!(p.subscribe(&[], 1).is_empty());
+        assert_eq!(p.ws_path("books:BTC-USDT"), PUBLIC);
+        assert_eq!(p.ws_path("bbo-tbt:BTC-USDT"), PUBLIC);
+        assert_eq!(p.ws_path("candle1m:BTC-USDT"), BUSINESS);
+        assert_eq!(p.ws_path("trades-all:BTC-USDT"), BUSINESS);
+        assert_eq!(p.ws_path("trades:BTC-USDT"), PUBLIC);
+        assert_eq!(p.streams("X", Channel::Bbo), vec!["bbo-tbt:X"]);
+        assert_eq!(p.streams("X", Channel::Trades), vec!["trades:X"]);
+        assert_eq!(p.streams("X", Channel::Candles), vec!["candle1m:X"]);
+        assert_eq!(
+            p.heartbeat(),
+            Some((Duration::from_secs(25), "ping".to_string()))
+        );
+        assert!(p.heartbeat().unwrap().0.as_secs() < p.limits().idle_timeout_secs);
+        assert_eq!(
+            p.resync("BTC-USDT"),
+            Resync::Resubscribe(vec!["books:BTC-USDT".into()])
+        );
+        assert_eq!(p.ws_origin(), "wss://ws.okx.com:8443");
+        // a hostile symbol cannot break the JSON
+        let f = &p.subscribe(&["books:A\"B".to_string()], 1)[0];
+        assert!(sonic_rs::from_str::<sonic_rs::Value>(f).is_ok());
+    }
+
+    #[test]
+    fn unified_symbols() {
+        assert_eq!(unified_symbol("BTC-USDT"), "BTC-USDT");
+        assert_eq!(unified_symbol("BTC-USDT-SWAP"), "BTC-USDT-PERP");
+        assert_eq!(unified_symbol("BTC-USD-SWAP"), "BTC-USD-PERP");
+        assert_eq!(unified_symbol("BTC-USD-220527"), "BTC-USD-20220527");
+        assert_eq!(unified_symbol("BTC-USDT-260925"), "BTC-USDT-20260925");
+        assert_eq!(
+            unified_symbol("BTC-USD-220624-50000-C"),
+            "BTC-USD-20220624-50000-C"
+        );
+        assert_eq!(unified_symbol("uni-usd-swap"), "UNI-USD-PERP");
+    }
+}
