@@ -386,6 +386,8 @@ pub struct BookStats {
     pub buffer_overflow: u64,
     /// Gaps detected.
     pub gaps: u64,
+    /// Live books dropped on a parser's resync marker (their connection lost messages).
+    pub forced_resyncs: u64,
     /// Crossed books detected.
     pub crossed: u64,
     /// Snapshots that could not be matched to a book, or were too old.
@@ -502,6 +504,10 @@ impl Books {
         let Some(head) = batch.first() else { return };
         debug_assert!(batch.iter().all(|e| e.kind == Kind::BookLevel as u8));
         let Some(venue) = head.venue() else { return };
+        if head.has(flags::RESYNC) {
+            self.forced_resync(head, out);
+            return;
+        }
         if head.has(flags::SNAPSHOT) {
             let id = if head.instrument == InstrumentId::NONE.0 {
                 match self.match_snapshot(venue, head.seq) {
@@ -926,6 +932,37 @@ impl Books {
             0,
             first as i64,
             last as i64,
+        ));
+        self.resyncs.push(id);
+    }
+
+    /// A parser's resync marker ([`flags::RESYNC`]): the connection feeding this book lost
+    /// messages. A live book is dropped and resynced (a `Resync` status naming the lost range);
+    /// a book already waiting for a snapshot keeps waiting. The marker itself is not forwarded.
+    fn forced_resync(&mut self, marker: &Event, out: &mut Vec<Event>) {
+        let id = marker.instrument();
+        let Some(Some(st)) = self.books.get_mut(id.0 as usize) else {
+            return;
+        };
+        if !matches!(st.state, SyncState::Live { .. }) {
+            return;
+        }
+        self.stats.forced_resyncs += 1;
+        let venue = st.venue;
+        st.book.clear();
+        st.state = SyncState::Awaiting;
+        st.buffer.clear();
+        self.clock += 1;
+        st.awaiting_since = self.clock;
+        st.resync_requested = true;
+        out.push(Event::status_event(
+            venue,
+            id,
+            StatusCode::Resync,
+            Nanos(marker.ts_recv),
+            marker.v[0],
+            marker.v[1],
+            marker.v[2],
         ));
         self.resyncs.push(id);
     }
