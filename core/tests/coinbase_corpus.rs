@@ -657,3 +657,123 @@ fn truncations_and_corruptions_of_real_frames_never_panic() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(p.parse_frame(deep.as_bytes(), Nanos(1), &mut out).is_err());
 }
+
+// ---- allocation: none in steady state ----------------------------------------------------
+
+mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator unchanged; only counts calls on this thread.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: same contract as the caller's.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, n) }
+        }
+    }
+
+    pub fn count() -> u64 {
+        ALLOCS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+/// Advanced Trade frames of every hot kind (real ones from the fixture, renumbered so the
+/// connection's `sequence_num` stays contiguous) after a snapshot, and the Exchange feed's
+/// sessions, through parser, books and dedupe: the second pass allocates nothing.
+#[test]
+fn steady_state_allocates_nothing() {
+    let mut hot: Vec<String> = Vec::new();
+    let mut r = Reader::open(fixture(
+        "coinbase/cryptofeed_20260809_advanced_trade_first300_nosnapshots.tsv",
+    ))
+    .expect("fixture");
+    while let Some(f) = r.next_frame().expect("read") {
+        if f.kind == FrameKind::WsText && f.payload.len() < 4000 {
+            hot.push(String::from_utf8(f.payload.to_vec()).unwrap());
+        }
+    }
+    // a deep book far from the market: its level vectors have room for what the updates add
+    // (a book deeper than ever before is the one allowed allocation)
+    let far = |product: &str, bid0: u32, ask0: u32| -> String {
+        let mut ups = Vec::new();
+        for k in 0..1500u32 {
+            ups.push(format!(r#"{{"side":"bid","event_time":"2026-08-09T21:05:48.170326Z","price_level":"{}","new_quantity":"1"}}"#, bid0 + k));
+            ups.push(format!(r#"{{"side":"offer","event_time":"2026-08-09T21:05:48.170326Z","price_level":"{}","new_quantity":"1"}}"#, ask0 + k));
+        }
+        format!(r#"{{"type":"snapshot","product_id":"{product}","updates":[{}]}}"#, ups.join(","))
+    };
+    let snapshot = format!(
+        r#"{{"channel":"l2_data","timestamp":"2026-08-09T21:05:48.483587501Z","sequence_num":0,"events":[{},{}]}}"#,
+        far("BTC-USD", 1000, 100_000),
+        far("ETH-USD", 10, 10_000)
+    );
+    // renumber: snapshot 0, then 1, 2, … across both passes
+    let renumber = |f: &str, seq: usize| -> String {
+        let at = f.find("\"sequence_num\":").expect("sequence_num") + 15;
+        let end = at + f[at..].find(',').expect("comma");
+        format!("{}{seq}{}", &f[..at], &f[end..])
+    };
+    let passes: Vec<Vec<String>> = (0..2)
+        .map(|pass| {
+            hot.iter()
+                .enumerate()
+                .map(|(i, f)| renumber(f, 1 + pass * hot.len() + i))
+                .collect()
+        })
+        .collect();
+    let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+    let mut n = 0u64;
+    p.on_frame(Venue::Coinbase, snapshot.as_bytes(), Nanos(1), &mut |_| {})
+        .expect("snapshot");
+    let legacy = fixture("coinbase/cryptofeed_20210417_exchange_wsfeed_first400.tsv");
+    let mut legacy_frames = Vec::new();
+    let mut r = Reader::open(&legacy).expect("fixture");
+    while let Some(f) = r.next_frame().expect("read") {
+        if f.kind == FrameKind::WsText {
+            legacy_frames.push(f.payload.to_vec());
+        }
+    }
+    for (pass, frames) in passes.iter().enumerate() {
+        let before = alloc::count();
+        for f in frames {
+            p.on_frame(Venue::Coinbase, f.as_bytes(), Nanos(2), &mut |_| n += 1)
+                .expect("frame");
+        }
+        if pass == 1 {
+            assert_eq!(alloc::count() - before, 0, "advanced trade: steady state");
+        }
+    }
+    assert_eq!(p.books().stats().forced_resyncs, 0);
+    assert_eq!(p.books().stats().applied, 2 * 213);
+    // the Exchange feed: a second connection's parser would be separate; here the same
+    // pipeline reads it after (its frames carry no sequence_num)
+    for pass in 0..2 {
+        let before = alloc::count();
+        for f in &legacy_frames {
+            let _ = p.on_frame(Venue::Coinbase, f, Nanos(3), &mut |_| n += 1);
+        }
+        if pass == 1 {
+            assert_eq!(alloc::count() - before, 0, "exchange feed: steady state");
+        }
+    }
+    assert!(n > 10_000);
+}

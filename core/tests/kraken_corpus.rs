@@ -770,3 +770,74 @@ fn truncations_and_corruptions_of_real_frames_never_panic() {
         assert!(p.parse_frame(bad, Nanos(1), &mut out).is_err() || out.is_empty());
     }
 }
+
+// ---- allocation: none in steady state ----------------------------------------------------
+
+mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator unchanged; only counts calls on this thread.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: same contract as the caller's.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, n) }
+        }
+    }
+
+    pub fn count() -> u64 {
+        ALLOCS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+/// The whole capture through parser, books (checksums) and dedupe twice: the second pass (its
+/// WebSocket frames: snapshots again, 4,269 checksummed updates, trades, quotes, heartbeats)
+/// allocates nothing.
+#[test]
+fn steady_state_allocates_nothing() {
+    let mut frames: Vec<(FrameKind, Nanos, Vec<u8>)> = Vec::new();
+    let mut r = Reader::open(session()).expect("fixture");
+    while let Some(f) = r.next_frame().expect("read") {
+        frames.push((f.kind, f.ts_recv, f.payload.to_vec()));
+    }
+    let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+    let mut n = 0u64;
+    for pass in 0..2 {
+        let before = alloc::count();
+        for (kind, ts, f) in &frames {
+            match kind {
+                FrameKind::WsText => {
+                    let _ = p.on_frame(Venue::Kraken, f, *ts, &mut |_| n += 1);
+                }
+                FrameKind::Rest if pass == 0 => {
+                    let _ = p.on_rest(Venue::Kraken, f, None, *ts, &mut |_| n += 1);
+                }
+                _ => {}
+            }
+        }
+        if pass == 1 {
+            assert_eq!(alloc::count() - before, 0, "allocations in steady state");
+        }
+    }
+    assert!(n > 20_000);
+    assert_eq!(p.books().stats().checksums_ok, 2 * 4269);
+}
