@@ -73,8 +73,7 @@ fn trade_decode(c: &mut Criterion) {
     g.bench_function("l2_data_update_2_levels", |b| {
         b.iter(|| {
             out.clear();
-            black_box(parser.parse_frame(black_box(L2_UPDATE.as_bytes()), Nanos(1), &mut out))
-                .ok();
+            black_box(parser.parse_frame(black_box(L2_UPDATE.as_bytes()), Nanos(1), &mut out)).ok();
         })
     });
     g.finish();
@@ -112,9 +111,8 @@ fn book_apply(c: &mut Criterion) {
                     let n = ((iters - done) as usize).min(frames.len());
                     let start = Instant::now();
                     for f in &frames[..n] {
-                        let _ = p.on_frame(Venue::Coinbase, f.as_bytes(), Nanos(2), &mut |_| {
-                            sink += 1
-                        });
+                        let _ =
+                            p.on_frame(Venue::Coinbase, f.as_bytes(), Nanos(2), &mut |_| sink += 1);
                     }
                     total += start.elapsed();
                     let s = p.books().stats();

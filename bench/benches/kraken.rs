@@ -13,7 +13,8 @@ use tickwire::venue::kraken::KrakenParser;
 use tickwire::venue::FrameParser;
 
 /// Real frames from the corpus (kraken/cryptofeed_20210417).
-const TRADE: &str = r#"[993,[["354.11000000","0.89594024","1618678142.557535","s","l",""]],"trade","XMR/USD"]"#;
+const TRADE: &str =
+    r#"[993,[["354.11000000","0.89594024","1618678142.557535","s","l",""]],"trade","XMR/USD"]"#;
 const BOOK_UPDATE: &str = r#"[992,{"b":[["354.15000000","5.00000000","1618678133.365913"]],"c":"2583817756"},"book-1000","XMR/USD"]"#;
 /// The documented v2 update shape.
 const V2_UPDATE: &str = r#"{"channel":"book","type":"update","data":[{"symbol":"MATIC/USD","bids":[{"price":0.5657,"qty":1098.3947558}],"asks":[],"checksum":2114181697,"timestamp":"2023-10-06T17:35:55.440295Z"}]}"#;
@@ -33,8 +34,7 @@ fn frames_decode(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 out.clear();
-                black_box(parser.parse_frame(black_box(frame.as_bytes()), Nanos(1), &mut out))
-                    .ok();
+                black_box(parser.parse_frame(black_box(frame.as_bytes()), Nanos(1), &mut out)).ok();
             })
         });
     }

@@ -1298,7 +1298,7 @@ mod tests {
                 b.set_with_text(Side::Sell, px * scale, q, text);
             }
             // a level beyond the top 10 does not count
-            b.set_with_text(Side::Buy, 1 * scale, 1, text);
+            b.set_with_text(Side::Buy, scale, 1, text);
             let mut buf = String::new();
             assert_eq!(
                 ChecksumRule::KrakenTop10.compute(&b, &mut buf),
@@ -1313,7 +1313,12 @@ mod tests {
             keep_text: true,
             ..L2Book::default()
         };
-        b.set_with_text(Side::Sell, 35480, 140_000_000, crate::event::book_text(8, 8) as u16);
+        b.set_with_text(
+            Side::Sell,
+            35480,
+            140_000_000,
+            crate::event::book_text(8, 8) as u16,
+        );
         let mut buf = String::new();
         ChecksumRule::KrakenTop10.compute(&b, &mut buf);
         assert_eq!(buf, "35480000000140000000");
@@ -1325,10 +1330,21 @@ mod tests {
         let mut out = Vec::new();
         let v = Venue::Coinbase;
         b.apply(
-            &batch(v, 0, 1, 1, -1, true, &[lvl(Side::Buy, 10, 1), lvl(Side::Sell, 11, 1)]),
+            &batch(
+                v,
+                0,
+                1,
+                1,
+                -1,
+                true,
+                &[lvl(Side::Buy, 10, 1), lvl(Side::Sell, 11, 1)],
+            ),
             &mut out,
         );
-        b.apply(&batch(v, 1, 1, 1, -1, true, &[lvl(Side::Buy, 5, 1)]), &mut out);
+        b.apply(
+            &batch(v, 1, 1, 1, -1, true, &[lvl(Side::Buy, 5, 1)]),
+            &mut out,
+        );
         out.clear();
         let marker = Event {
             venue: v as u16,
@@ -1342,7 +1358,10 @@ mod tests {
         assert_eq!(statuses(&out), vec![StatusCode::Resync]);
         assert_eq!(out[0].v[..3], [2, 7, 8]);
         assert!(b.book(InstrumentId(0)).is_none());
-        assert!(b.book(InstrumentId(1)).is_some(), "the other book stays live");
+        assert!(
+            b.book(InstrumentId(1)).is_some(),
+            "the other book stays live"
+        );
         assert_eq!(b.take_resync_requests(), vec![InstrumentId(0)]);
         assert_eq!(b.stats().forced_resyncs, 1);
         // already waiting: nothing more to say

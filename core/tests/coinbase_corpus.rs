@@ -449,7 +449,10 @@ fn a_gap_on_one_connection_leaves_the_other_connections_books_live() {
     );
     let btc = instruments.find(Venue::Coinbase, "BTC-USD").unwrap().id;
     let eth = instruments.find(Venue::Coinbase, "ETH-USD").unwrap().id;
-    assert!(books.book(btc).is_none(), "BTC-USD waits for a new snapshot");
+    assert!(
+        books.book(btc).is_none(),
+        "BTC-USD waits for a new snapshot"
+    );
     assert_eq!(books.take_resync_requests(), vec![btc]);
     let e = books.book(eth).expect("ETH-USD stays live");
     assert_eq!(e.best_bid().map(|l| l.px), Some(10_0000_0000));
@@ -527,7 +530,10 @@ fn trades_quotes_candles_and_levels_are_exact() {
     assert_eq!(p.seq_stats().gaps, 0);
     // heartbeats, acks, errors
     let hb = br#"{"channel":"heartbeats","client_id":"","timestamp":"2023-06-23T20:31:26.122969572Z","sequence_num":14,"events":[{"current_time":"2023-06-23 20:31:56.121961769 +0000 UTC m=+91717.525857105","heartbeat_counter":"3049"}]}"#;
-    assert_eq!(p.parse_frame(hb, Nanos(1), &mut out), Ok(Control::Heartbeat));
+    assert_eq!(
+        p.parse_frame(hb, Nanos(1), &mut out),
+        Ok(Control::Heartbeat)
+    );
     let err = br#"{"type":"error","message":"failure to subscribe"}"#;
     assert_eq!(
         p.parse_frame(err, Nanos(1), &mut out),
@@ -556,7 +562,12 @@ fn rest_bodies_are_read() {
     out.clear();
     let candles = br#"{"candles":[{"start":"1786309800","low":"1","high":"3","open":"2","close":"2.5","volume":"10"},{"start":"1786309500","low":"1","high":"3","open":"2","close":"2.5","volume":"10"}]}"#;
     assert_eq!(
-        p.parse_rest(candles, Some("BTC-USD"), Nanos(1_786_309_900_000_000_000), &mut out),
+        p.parse_rest(
+            candles,
+            Some("BTC-USD"),
+            Nanos(1_786_309_900_000_000_000),
+            &mut out
+        ),
         Ok(Control::Data)
     );
     assert_eq!(out.len(), 2);
@@ -719,7 +730,10 @@ fn steady_state_allocates_nothing() {
             ups.push(format!(r#"{{"side":"bid","event_time":"2026-08-09T21:05:48.170326Z","price_level":"{}","new_quantity":"1"}}"#, bid0 + k));
             ups.push(format!(r#"{{"side":"offer","event_time":"2026-08-09T21:05:48.170326Z","price_level":"{}","new_quantity":"1"}}"#, ask0 + k));
         }
-        format!(r#"{{"type":"snapshot","product_id":"{product}","updates":[{}]}}"#, ups.join(","))
+        format!(
+            r#"{{"type":"snapshot","product_id":"{product}","updates":[{}]}}"#,
+            ups.join(",")
+        )
     };
     let snapshot = format!(
         r#"{{"channel":"l2_data","timestamp":"2026-08-09T21:05:48.483587501Z","sequence_num":0,"events":[{},{}]}}"#,

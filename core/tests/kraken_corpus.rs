@@ -79,9 +79,8 @@ fn check_frame(
         };
     }
     let all = |k: Kind| !out.is_empty() && out.iter().all(|e| e.kind == k as u8);
-    let bracketed = all(Kind::BookLevel)
-        && out[0].has(flags::FIRST)
-        && out[out.len() - 1].has(flags::LAST);
+    let bracketed =
+        all(Kind::BookLevel) && out[0].has(flags::FIRST) && out[out.len() - 1].has(flags::LAST);
     let ok = match label {
         "rest_assetpairs" => r == Control::Ignored,
         "rest_depth_snapshot" => {
@@ -226,7 +225,11 @@ fn books_agree_with_every_checksum_kraken_sent() {
         assert_eq!(s.checksum_mismatches, 0, "{f:?}: {s:?}");
         assert_eq!(s.snapshots, 10, "{f:?}: {s:?}");
         assert_eq!(s.applied, 4269, "{f:?}: {s:?}");
-        assert_eq!((s.gaps, s.crossed, s.unusable_snapshots), (0, 0, 0), "{s:?}");
+        assert_eq!(
+            (s.gaps, s.crossed, s.unusable_snapshots),
+            (0, 0, 0),
+            "{s:?}"
+        );
         assert!(o.replay.pipeline().books().never_synced().is_empty());
         for t in &o.tops {
             if let (Some(b), Some(a)) = (t.bid, t.ask) {
@@ -337,7 +340,11 @@ fn a_tampered_update_is_caught_and_resyncs_only_its_instrument() {
         assert!(books.book(xmr).is_none());
         for info in p.instruments().snapshot() {
             if info.id != xmr {
-                assert!(books.book(info.id).is_some(), "{} was disturbed", info.symbol);
+                assert!(
+                    books.book(info.id).is_some(),
+                    "{} was disturbed",
+                    info.symbol
+                );
             }
         }
         let xmr_updates_after = frames[i..]
@@ -379,13 +386,21 @@ fn v1_frames_are_exact() {
     assert_eq!(q.seq, 1_654_031_976_197_239_000);
     assert_eq!(
         q.v[..4],
-        [317_600_000_000_000, 2_167_307, 317_601_000_000_000, 646_761_464]
+        [
+            317_600_000_000_000,
+            2_167_307,
+            317_601_000_000_000,
+            646_761_464
+        ]
     );
     out.clear();
     let ohlc = br#"[343,["1675209613.118218","1675209660.000000","23135.00000","23135.40000","23135.00000","23135.40000","23135.13297","0.39012812",7],"ohlc-1","XBT/USD"]"#;
     p.parse_frame(ohlc, Nanos(5), &mut out).unwrap();
     let c = out[0];
-    assert_eq!((c.kind(), c.aux, c.seq), (Some(Kind::Candle), 60, 1_675_209_600_000));
+    assert_eq!(
+        (c.kind(), c.aux, c.seq),
+        (Some(Kind::Candle), 60, 1_675_209_600_000)
+    );
     assert_eq!(c.ts_exchange, 1_675_209_613_118_218_000);
     assert!(!c.has(flags::CLOSED));
     // the next minute closes it
@@ -467,9 +482,12 @@ fn shortest(frame: &str) -> String {
 
 fn pipeline_statuses(p: &mut Pipeline, frame: &str) -> Vec<StatusCode> {
     let mut st = Vec::new();
-    p.on_frame(Venue::Kraken, frame.as_bytes(), Nanos(1), &mut |e: &Event| {
-        st.extend(e.status())
-    })
+    p.on_frame(
+        Venue::Kraken,
+        frame.as_bytes(),
+        Nanos(1),
+        &mut |e: &Event| st.extend(e.status()),
+    )
     .expect("frame");
     st
 }
@@ -478,7 +496,10 @@ fn pipeline_statuses(p: &mut Pipeline, frame: &str) -> Vec<StatusCode> {
 fn v2_documented_snapshot_checksum_agrees() {
     // SYNTHETIC: the documented example, numbers as documented (full precision)
     let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
-    assert_eq!(pipeline_statuses(&mut p, V2_SNAPSHOT), vec![StatusCode::BookSynced]);
+    assert_eq!(
+        pipeline_statuses(&mut p, V2_SNAPSHOT),
+        vec![StatusCode::BookSynced]
+    );
     assert_eq!(p.books().stats().checksums_ok, 1);
     let id = p.instruments().find(Venue::Kraken, "BTC/USD").unwrap().id;
     let b = p.books().book(id).unwrap();
@@ -523,7 +544,10 @@ fn v2_updates_truncate_to_depth_and_checksums_detect_drift() {
         p.on_frame(Venue::Kraken, ack.as_bytes(), Nanos(1), &mut |_| {}),
         Ok(Control::Ack { id: 3 })
     );
-    assert_eq!(pipeline_statuses(&mut p, V2_SNAPSHOT), vec![StatusCode::BookSynced]);
+    assert_eq!(
+        pipeline_statuses(&mut p, V2_SNAPSHOT),
+        vec![StatusCode::BookSynced]
+    );
     // an update inserting a better bid: the 11th bid falls out (no qty 0 is sent for it). The
     // checksum the venue would send is computed here from the documented algorithm over the
     // truncated book.
@@ -567,7 +591,11 @@ fn v2_updates_truncate_to_depth_and_checksums_detect_drift() {
     assert!(pipeline_statuses(&mut p, &update).is_empty());
     assert_eq!(p.books().stats().checksums_ok, 2);
     let id = p.instruments().find(Venue::Kraken, "BTC/USD").unwrap().id;
-    assert_eq!(p.books().book(id).unwrap().depth(), (10, 10), "truncated to depth");
+    assert_eq!(
+        p.books().book(id).unwrap().depth(),
+        (10, 10),
+        "truncated to depth"
+    );
     // a wrong checksum: mismatch, resync of this book
     let bad = update.replace(&book_after.to_string(), "12345");
     assert_eq!(
@@ -583,7 +611,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0xedb8_8320 } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0xedb8_8320
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -616,7 +648,12 @@ fn v2_trades_tickers_candles_and_control() {
     assert_eq!(q.kind(), Some(Kind::Quote));
     assert_eq!(
         q.v[..4],
-        [1_002_500_000, 74_000_000_000, 1_003_600_000, 136_144_813_783]
+        [
+            1_002_500_000,
+            74_000_000_000,
+            1_003_600_000,
+            136_144_813_783
+        ]
     );
     out.clear();
     let ohlc = br#"{"channel":"ohlc","type":"update","timestamp":"2023-10-04T16:26:30.524394914Z","data":[{"symbol":"MATIC/USD","open":0.5624,"high":0.5628,"low":0.5622,"close":0.5627,"trades":12,"volume":30927.68066226,"vwap":0.5626,"interval_begin":"2023-10-04T16:25:00.000000000Z","interval":5,"timestamp":"2023-10-04T16:30:00.000000Z"}]}"#;
@@ -661,7 +698,10 @@ fn rest_bodies_are_read() {
     let mut out = Vec::new();
     // crypto-msg-parser's spot Depth sample: the pair name is guessed without AssetPairs
     let depth = br#"{"error":[],"result":{"XXBTZUSD":{"asks":[["29727.10000","0.420",1654302625],["29728.30000","5.047",1654302622]],"bids":[["29727.00000","3.127",1654302625]]}}}"#;
-    assert_eq!(p.parse_rest(depth, None, Nanos(1), &mut out), Ok(Control::Data));
+    assert_eq!(
+        p.parse_rest(depth, None, Nanos(1), &mut out),
+        Ok(Control::Data)
+    );
     assert_eq!(out.len(), 3);
     assert!(out.iter().all(|e| e.has(flags::SNAPSHOT)));
     assert_eq!(
@@ -682,7 +722,12 @@ fn rest_bodies_are_read() {
     out.clear();
     let ohlc = br#"{"error":[],"result":{"XXBTZUSD":[[1688671200,"30306.1","30306.2","30305.7","30305.7","30306.1","3.39243896",23],[1688671260,"30304.5","30304.5","30300.0","30300.3","30301.2","4.42996871",18]],"last":1688672160}}"#;
     assert_eq!(
-        p.parse_rest(ohlc, Some("XBT/USD"), Nanos(1_688_671_300_000_000_000), &mut out),
+        p.parse_rest(
+            ohlc,
+            Some("XBT/USD"),
+            Nanos(1_688_671_300_000_000_000),
+            &mut out
+        ),
         Ok(Control::Data)
     );
     assert_eq!(out.len(), 2);

@@ -33,14 +33,20 @@ fn trades_and_quotes_are_exact_json_lines() {
     assert!(ok, "{err}");
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
     // [993,[["354.11000000","0.89594024","1618678142.557535","s","l",""]],"trade","XMR/USD"]
-    let trade = lines.iter().find(|l| l["kind"] == "trade").expect("a trade");
+    let trade = lines
+        .iter()
+        .find(|l| l["kind"] == "trade")
+        .expect("a trade");
     assert_eq!(trade["symbol"], "XMR/USD");
     assert_eq!(trade["price"], "354.11");
     assert_eq!(trade["qty"], "0.89594024");
     assert_eq!(trade["side"], "sell");
     assert_eq!(trade["ts_exchange"], 1618678142557535000u64);
     // the first ticker: WAVES/EUR b 13.232900 (lot volume 185.18432037), a 13.253900
-    let quote = lines.iter().find(|l| l["kind"] == "quote").expect("a quote");
+    let quote = lines
+        .iter()
+        .find(|l| l["kind"] == "quote")
+        .expect("a quote");
     assert_eq!(quote["symbol"], "WAVES/EUR");
     assert_eq!(quote["bid_px"], "13.2329");
     assert_eq!(quote["bid_qty"], "185.18432037");
@@ -63,7 +69,8 @@ fn book_tops_follow_every_checksummed_update() {
     ]);
     assert!(ok, "{err}");
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
-    let tops: Vec<&serde_json::Value> = lines.iter().filter(|l| l.get("bid_px").is_some()).collect();
+    let tops: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l.get("bid_px").is_some()).collect();
     // 10 snapshots + 4,269 updates, every one checksummed
     assert_eq!(tops.len(), 10 + 4269);
     for t in &tops {
@@ -72,10 +79,16 @@ fn book_tops_follow_every_checksummed_update() {
         assert!(bid < ask, "{t}");
     }
     // XBT/CHF's snapshot: best ask 56218.3 (from ["56218.30000","0.15000000",…])
-    let chf = tops.iter().find(|t| t["symbol"] == "XBT/CHF").expect("XBT/CHF");
+    let chf = tops
+        .iter()
+        .find(|t| t["symbol"] == "XBT/CHF")
+        .expect("XBT/CHF");
     assert_eq!(chf["ask_px"], "56218.3");
     assert_eq!(chf["ask_qty"], "0.15");
     let statuses: Vec<&str> = lines.iter().filter_map(|l| l["status"].as_str()).collect();
     assert_eq!(statuses, vec!["book_synced"; 10]);
-    assert!(err.contains("checksums_ok: 4269, checksum_mismatches: 0"), "{err}");
+    assert!(
+        err.contains("checksums_ok: 4269, checksum_mismatches: 0"),
+        "{err}"
+    );
 }

@@ -194,9 +194,8 @@ impl CoinbaseParser {
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
         let ts = match h.timestamp {
-            Some(t) => rfc3339_ns(t.as_bytes()).ok_or_else(|| {
-                ParseError::Malformed(format!("timestamp {t:?} is not RFC 3339"))
-            })?,
+            Some(t) => rfc3339_ns(t.as_bytes())
+                .ok_or_else(|| ParseError::Malformed(format!("timestamp {t:?} is not RFC 3339")))?,
             None => 0,
         };
         match channel {
@@ -396,8 +395,7 @@ impl CoinbaseParser {
                     return Err(());
                 };
                 let r = self.symbols.resolve(product.as_bytes());
-                let ev = candle(&c, r, CANDLE_SECONDS, ts, ts_recv)
-                    .map_err(|e| err = Some(e))?;
+                let ev = candle(&c, r, CANDLE_SECONDS, ts, ts_recv).map_err(|e| err = Some(e))?;
                 tmp.push(ev);
                 Ok(())
             };
@@ -428,35 +426,34 @@ impl CoinbaseParser {
         r.map_err(malformed)?;
         Ok(Control::Data)
     }
-
 }
 
 /// One candle event (open, not closed).
 fn candle(
-        c: &wire::Candle<'_>,
-        r: Resolved,
-        interval: u32,
-        ts: i64,
-        ts_recv: Nanos,
-    ) -> Result<Event, ParseError> {
-        let start: i64 = c
-            .start
-            .0
-            .parse()
-            .map_err(|_| ParseError::Malformed(format!("candle start {:?}", c.start.0)))?;
-        let seq = start.saturating_mul(1000) as u64;
-        let mut ev = template(r, Kind::Candle, ts_recv);
-        ev.seq = seq;
-        ev.ts_exchange = ts;
-        ev.aux = interval;
-        ev.v = [
-            value(c.open.as_bytes(), r.px_exp, r.id, seq)?,
-            value(c.high.as_bytes(), r.px_exp, r.id, seq)?,
-            value(c.low.as_bytes(), r.px_exp, r.id, seq)?,
-            value(c.close.as_bytes(), r.px_exp, r.id, seq)?,
-            value(c.volume.as_bytes(), r.qty_exp, r.id, seq)?,
-        ];
-        Ok(ev)
+    c: &wire::Candle<'_>,
+    r: Resolved,
+    interval: u32,
+    ts: i64,
+    ts_recv: Nanos,
+) -> Result<Event, ParseError> {
+    let start: i64 = c
+        .start
+        .0
+        .parse()
+        .map_err(|_| ParseError::Malformed(format!("candle start {:?}", c.start.0)))?;
+    let seq = start.saturating_mul(1000) as u64;
+    let mut ev = template(r, Kind::Candle, ts_recv);
+    ev.seq = seq;
+    ev.ts_exchange = ts;
+    ev.aux = interval;
+    ev.v = [
+        value(c.open.as_bytes(), r.px_exp, r.id, seq)?,
+        value(c.high.as_bytes(), r.px_exp, r.id, seq)?,
+        value(c.low.as_bytes(), r.px_exp, r.id, seq)?,
+        value(c.close.as_bytes(), r.px_exp, r.id, seq)?,
+        value(c.volume.as_bytes(), r.qty_exp, r.id, seq)?,
+    ];
+    Ok(ev)
 }
 
 impl CoinbaseParser {
@@ -539,9 +536,12 @@ impl CoinbaseParser {
                 Ok(Control::Data)
             }
             "match" | "last_match" => {
-                let (Some(id), Some(side), Some(px), Some(sz)) = (l.trade_id, l.side, l.price, l.size)
+                let (Some(id), Some(side), Some(px), Some(sz)) =
+                    (l.trade_id, l.side, l.price, l.size)
                 else {
-                    return Err(ParseError::Malformed("match without trade_id/side/price/size".into()));
+                    return Err(ParseError::Malformed(
+                        "match without trade_id/side/price/size".into(),
+                    ));
                 };
                 let r = self.product(l.product_id)?;
                 let mut ev = template(r, Kind::Trade, ts_recv);
@@ -628,8 +628,16 @@ impl CoinbaseParser {
     ) -> Result<(), ParseError> {
         let mut err = None;
         let mut on = |p: wire::BookEntry<'_>| -> Result<(), ()> {
-            push_level(out, tmpl, r, side, p.price.as_bytes(), p.size.as_bytes(), start)
-                .map_err(|e| err = Some(e))
+            push_level(
+                out,
+                tmpl,
+                r,
+                side,
+                p.price.as_bytes(),
+                p.size.as_bytes(),
+                start,
+            )
+            .map_err(|e| err = Some(e))
         };
         let res = each(text, &mut on);
         if let Some(e) = err {
@@ -764,8 +772,7 @@ impl CoinbaseParser {
         let start = out.len();
         let mut err = None;
         let mut on = |c: wire::Candle<'_>| -> Result<(), ()> {
-            let ev = candle(&c, r, 0, 0, ts_recv)
-                .map_err(|e| err = Some(e))?;
+            let ev = candle(&c, r, 0, 0, ts_recv).map_err(|e| err = Some(e))?;
             out.push(ev);
             Ok(())
         };

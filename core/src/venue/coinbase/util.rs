@@ -99,8 +99,8 @@ pub fn rfc3339_ns(s: &[u8]) -> Option<i64> {
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec)
-        - offset_secs;
+    let secs =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec) - offset_secs;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
@@ -320,10 +320,7 @@ mod tests {
             rfc3339_ns(b"2024-02-29T00:00:00.5Z"),
             Some(1_709_164_800_500_000_000)
         );
-        assert_eq!(
-            rfc3339_ns(b"1969-12-31T23:59:59.999999999Z"),
-            Some(-1)
-        );
+        assert_eq!(rfc3339_ns(b"1969-12-31T23:59:59.999999999Z"), Some(-1));
         for bad in [
             &b""[..],
             b"2026-08-09",
@@ -348,7 +345,10 @@ mod tests {
             decimal_seconds_ns(b"1618678142.557535"),
             Some(1_618_678_142_557_535_000)
         );
-        assert_eq!(decimal_seconds_ns(b"1618678142"), Some(1_618_678_142_000_000_000));
+        assert_eq!(
+            decimal_seconds_ns(b"1618678142"),
+            Some(1_618_678_142_000_000_000)
+        );
         assert_eq!(
             decimal_seconds_ns(b"1675209660.000000"),
             Some(1_675_209_660_000_000_000)

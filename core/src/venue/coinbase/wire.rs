@@ -203,7 +203,9 @@ impl<'de, 's> Visitor<'de> for L2EventSeed<'s> {
             }
         }
         if !product || !updates {
-            return Err(de::Error::custom("l2_data event without product_id or updates"));
+            return Err(de::Error::custom(
+                "l2_data event without product_id or updates",
+            ));
         }
         self.scratch.events.push(ev);
         Ok(())

@@ -252,8 +252,8 @@ impl KrakenParser {
         let (base, len) = (f.as_ptr() as usize, f.len());
         let (mut snapshot, mut update, mut checksum) = (false, false, None);
         for p in a.payloads.iter().take(a.n_payloads).flatten() {
-            let part = wire::v1_book_part(p.as_raw_str(), base, len, &mut self.lvls)
-                .map_err(malformed)?;
+            let part =
+                wire::v1_book_part(p.as_raw_str(), base, len, &mut self.lvls).map_err(malformed)?;
             snapshot |= part.snapshot;
             update |= part.update;
             checksum = part.checksum.or(checksum);
@@ -768,7 +768,10 @@ impl KrakenParser {
             for (key, v) in entries.0.iter().filter(|(k, _)| *k != "last") {
                 let name = self.rest_symbol(key, symbol);
                 let row0 = v.get(0usize);
-                let trades = row0.as_ref().and_then(|r| r.get(0usize)).is_some_and(|x| x.is_str());
+                let trades = row0
+                    .as_ref()
+                    .and_then(|r| r.get(0usize))
+                    .is_some_and(|x| x.is_str());
                 if trades {
                     self.rest_trades(v.as_raw_str(), &name, ts_recv, out)?;
                 } else {
@@ -798,7 +801,8 @@ impl KrakenParser {
             let Some(ws) = p.wsname else { continue };
             self.rest_names.insert((*key).into(), ws.as_ref().into());
             if let Some(alt) = p.altname {
-                self.rest_names.insert(alt.as_ref().into(), ws.as_ref().into());
+                self.rest_names
+                    .insert(alt.as_ref().into(), ws.as_ref().into());
             }
             self.preset(&ws, p.pair_decimals, p.lot_decimals);
         }
@@ -827,8 +831,10 @@ impl KrakenParser {
                     e.aux = (out.len() - start) as u32;
                     e.v[0] = value(l.0, r.px_exp, r.id, 0)?;
                     e.v[1] = value(l.1, r.qty_exp, r.id, 0)?;
-                    e.v[4] =
-                        book_text(written_digits(l.0.as_bytes()), written_digits(l.1.as_bytes()));
+                    e.v[4] = book_text(
+                        written_digits(l.0.as_bytes()),
+                        written_digits(l.1.as_bytes()),
+                    );
                     out.push(e);
                     Ok(())
                 })();
@@ -1059,7 +1065,10 @@ fn opt_time(t: Option<&str>) -> Result<i64, ParseError> {
     }
 }
 
-fn finish(res: Result<(), sonic_rs::Error>, err: Option<ParseError>) -> Result<Control, ParseError> {
+fn finish(
+    res: Result<(), sonic_rs::Error>,
+    err: Option<ParseError>,
+) -> Result<Control, ParseError> {
     if let Some(e) = err {
         return Err(e);
     }

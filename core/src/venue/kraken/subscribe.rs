@@ -209,7 +209,12 @@ mod tests {
         let p = &PROTOCOL;
         let mut streams: Vec<String> = Vec::new();
         for sym in ["BTC/USD", "xbt-eur"] {
-            for c in [Channel::Book, Channel::Trades, Channel::Bbo, Channel::Candles] {
+            for c in [
+                Channel::Book,
+                Channel::Trades,
+                Channel::Bbo,
+                Channel::Candles,
+            ] {
                 for s in p.streams(sym, c) {
                     if !streams.contains(&s) {
                         streams.push(s);
@@ -241,7 +246,10 @@ mod tests {
             p.heartbeat(),
             Some((Duration::from_secs(30), r#"{"method":"ping"}"#.to_string()))
         );
-        assert_eq!(format!("{}{}", p.ws_origin(), p.ws_path("book:BTC/USD")), "wss://ws.kraken.com/v2");
+        assert_eq!(
+            format!("{}{}", p.ws_origin(), p.ws_path("book:BTC/USD")),
+            "wss://ws.kraken.com/v2"
+        );
     }
 
     #[test]
