@@ -886,3 +886,70 @@ fn steady_state_allocates_nothing() {
     assert!(n > 20_000);
     assert_eq!(p.books().stats().checksums_ok, 2 * 4269);
 }
+
+/// The fast paths give exactly what the general path gives, on every Kraken frame of the
+/// fixtures and the corpus (and on corrupted variants), and they do read the hot frames.
+#[test]
+fn fast_paths_agree_with_the_general_path_on_every_frame() {
+    let roots: Vec<PathBuf> = shared_corpus().into_iter().chain([fixture("")]).collect();
+    let (mut hot, mut hits) = (0u64, 0u64);
+    let mut rng = 0x1234_5678_9abc_def1u64;
+    for root in roots {
+        for path in sessions(&root) {
+            let mut fast = KrakenParser::new(Instruments::new());
+            let mut slow = KrakenParser::new(Instruments::new());
+            slow.set_fast_paths(false);
+            let mut reader = Reader::open(&path).expect("open");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            while let Some(f) = reader.next_frame().expect("read") {
+                if f.kind == FrameKind::Rest {
+                    // metadata presets exponents in both
+                    let _ = fast.parse_rest(f.payload, None, f.ts_recv, &mut a);
+                    let _ = slow.parse_rest(f.payload, None, f.ts_recv, &mut b);
+                    continue;
+                }
+                if f.kind != FrameKind::WsText {
+                    continue;
+                }
+                let mut variants = vec![f.payload.to_vec()];
+                if f.payload.len() < 3000 {
+                    for _ in 0..3 {
+                        let mut v = f.payload.to_vec();
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        let i = (rng as usize) % v.len();
+                        v[i] = b"\"{}[],:0.-\\x"[(rng >> 40) as usize % 12];
+                        variants.push(v);
+                    }
+                }
+                let mut took = false;
+                for (k, v) in variants.into_iter().enumerate() {
+                    a.clear();
+                    b.clear();
+                    let h0 = fast.fast_hits();
+                    let ra = fast.parse_frame(&v, f.ts_recv, &mut a);
+                    if k == 0 {
+                        took = fast.fast_hits() > h0;
+                        hits += u64::from(took);
+                    }
+                    let rb = slow.parse_frame(&v, f.ts_recv, &mut b);
+                    let show = || String::from_utf8_lossy(&v[..v.len().min(300)]).to_string();
+                    assert_eq!(ra.is_ok(), rb.is_ok(), "{}: {}", path.display(), show());
+                    assert_eq!(a, b, "{}: {}", path.display(), show());
+                }
+                let s = f.payload;
+                let update = s.starts_with(b"[") && !s.windows(5).any(|w| w == b"{\"as\"");
+                if (f.meta == "book" || f.meta == "trade") && update {
+                    hot += 1;
+                    assert!(took, "the fast path missed a hot frame");
+                }
+            }
+            assert_eq!(slow.fast_hits(), 0);
+        }
+    }
+    assert!(
+        hits >= hot && hot > 4000,
+        "fast paths read {hits} frames, {hot} hot ones"
+    );
+}

@@ -33,6 +33,7 @@
 //! was not `l2_data`, so a withheld book message is itself reported as the gap it makes. A number
 //! lower than expected is a new connection (numbering restarts at 0), not a gap.
 
+mod fast;
 mod subscribe;
 pub mod util;
 pub mod wire;
@@ -71,6 +72,9 @@ pub struct CoinbaseParser {
     time_cache: ([u8; 40], usize, i64),
     seq_stats: SeqStats,
     ignored: Vec<(&'static str, u64)>,
+    trades: Vec<fast::TradeSpans>,
+    fast: bool,
+    fast_hits: u64,
 }
 
 /// What the `sequence_num` check saw.
@@ -107,7 +111,21 @@ impl CoinbaseParser {
             time_cache: ([0; 40], 0, 0),
             seq_stats: SeqStats::default(),
             ignored: Vec::new(),
+            trades: Vec::with_capacity(64),
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for `l2_data` and `market_trades` frames on (the default) or off
+    /// (every frame through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths read.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
     }
 
     /// The `sequence_num` check so far.
@@ -134,8 +152,21 @@ impl CoinbaseParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        crate::venue::check_nesting(frame.as_bytes())?;
-        let h = wire::parse_header(frame, &mut self.l2).map_err(malformed)?;
+        let fast = if self.fast {
+            self.fast_header(frame)
+        } else {
+            None
+        };
+        let h = match fast {
+            Some(h) => {
+                self.fast_hits += 1;
+                h
+            }
+            None => {
+                crate::venue::check_nesting(frame.as_bytes())?;
+                wire::parse_header(frame, &mut self.l2).map_err(malformed)?
+            }
+        };
         let Some(channel) = h.channel else {
             return self.untyped(frame, &h, ts_recv, out);
         };
@@ -201,6 +232,7 @@ impl CoinbaseParser {
         match channel {
             "l2_data" if h.l2_in_place => self.l2(frame, h.sequence_num.unwrap_or(0), ts_recv, out),
             "l2_data" => Err(ParseError::Malformed("l2_data without events".into())),
+            "market_trades" if h.trades_in_place => self.trade_spans(frame, ts_recv, out),
             "market_trades" => self.trades(events(h)?, ts_recv, out),
             "ticker" | "ticker_batch" => self.tickers(events(h)?, ts, ts_recv, out),
             "candles" => self.ws_candles(events(h)?, ts, ts_recv, out),

@@ -61,6 +61,8 @@ pub struct Header<'a> {
     pub events: Option<LazyValue<'a>>,
     /// Whether `events` were `l2_data` events read into the scratch.
     pub l2_in_place: bool,
+    /// Whether `events` were `market_trades` events read into the trade spans (fast path).
+    pub trades_in_place: bool,
     /// `type` (errors, Exchange feed).
     pub kind: Option<&'a str>,
     /// `message` of an error.

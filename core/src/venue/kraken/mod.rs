@@ -37,6 +37,7 @@
 //! * Kraken Futures frames (`{"feed":…}`, in crypto-msg-parser's Kraken samples) are a
 //!   different API: classified as ignored, with their reason counted.
 
+mod fast;
 mod subscribe;
 pub mod wire;
 
@@ -93,6 +94,9 @@ pub struct KrakenParser {
     candles: CandleCloser,
     tmp: Vec<Event>,
     ignored: Vec<(&'static str, u64)>,
+    trades: Vec<fast::TradeSpans>,
+    fast: bool,
+    fast_hits: u64,
 }
 
 impl KrakenParser {
@@ -110,7 +114,21 @@ impl KrakenParser {
             candles: CandleCloser::default(),
             tmp: Vec::with_capacity(64),
             ignored: Vec::new(),
+            trades: Vec::with_capacity(64),
+            fast: true,
+            fast_hits: 0,
         }
+    }
+
+    /// Turns the fast paths for v1 trade and book update frames on (the default) or off
+    /// (every frame through the general sonic-rs path; tests compare the two).
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.fast = on;
+    }
+
+    /// Frames the fast paths handled.
+    pub fn fast_hits(&self) -> u64 {
+        self.fast_hits
     }
 
     /// Ignored frames by reason (`"Kraken Futures API"`, …).
@@ -142,6 +160,12 @@ impl KrakenParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
+        if self.fast {
+            if let Some(r) = self.fast_v1(f, ts_recv, out) {
+                self.fast_hits += 1;
+                return r;
+            }
+        }
         crate::venue::check_nesting(f.as_bytes())?;
         match f.bytes().find(|c| !c.is_ascii_whitespace()) {
             Some(b'[') => self.v1_data(f, ts_recv, out),
@@ -241,13 +265,6 @@ impl KrakenParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        let depth: u32 = match a.channel.strip_prefix("book-") {
-            Some(d) => d
-                .parse()
-                .map_err(|_| ParseError::Malformed(format!("v1 channel {:?}", a.channel)))?,
-            None if a.channel == "book" => 0,
-            None => return self.ignore("v1: unknown channel"),
-        };
         self.lvls.clear();
         let (base, len) = (f.as_ptr() as usize, f.len());
         let (mut snapshot, mut update, mut checksum) = (false, false, None);
@@ -263,6 +280,28 @@ impl KrakenParser {
                 "v1 book payload is neither a snapshot (as/bs) nor an update (a/b)".into(),
             ));
         }
+        self.emit_v1_book(f, a.channel, a.pair, snapshot, checksum, ts_recv, out)
+    }
+
+    /// The levels in `self.lvls` as one book message of `pair` (`channel` `book-<depth>`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn emit_v1_book(
+        &mut self,
+        f: &str,
+        channel: &str,
+        pair: &str,
+        snapshot: bool,
+        checksum: Option<&str>,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let depth: u32 = match channel.strip_prefix("book-") {
+            Some(d) => d
+                .parse()
+                .map_err(|_| ParseError::Malformed(format!("v1 channel {channel:?}")))?,
+            None if channel == "book" => 0,
+            None => return self.ignore("v1: unknown channel"),
+        };
         let checksum = match checksum {
             Some(c) => Some(
                 c.parse::<u32>()
@@ -270,7 +309,7 @@ impl KrakenParser {
             ),
             None => None,
         };
-        let r = self.symbols.resolve(a.pair.as_bytes());
+        let r = self.symbols.resolve(pair.as_bytes());
         let mut tmpl = template(r, Kind::BookLevel, ts_recv);
         tmpl.flags = if snapshot { flags::SNAPSHOT } else { 0 };
         tmpl.v[3] = -1;
@@ -303,6 +342,26 @@ impl KrakenParser {
         Ok(Control::Data)
     }
 
+    /// One v1 trade (`index`: its position in the message).
+    pub(super) fn v1_trade(
+        r: Resolved,
+        t: &wire::V1Trade<'_>,
+        index: u64,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<(), ParseError> {
+        let ts = secs(t.time)?;
+        let seq = t.trade_id.unwrap_or((ts as u64).wrapping_add(index));
+        let mut ev = template(r, Kind::Trade, ts_recv);
+        ev.seq = seq;
+        ev.ts_exchange = ts;
+        ev.side = taker_side(t.side)? as u8;
+        ev.v[0] = value(t.price, r.px_exp, r.id, seq)?;
+        ev.v[1] = value(t.volume, r.qty_exp, r.id, seq)?;
+        out.push(ev);
+        Ok(())
+    }
+
     fn v1_trades(
         &mut self,
         payload: &str,
@@ -314,19 +373,8 @@ impl KrakenParser {
         let mut err = None;
         let mut index = 0u64;
         let mut on = |t: wire::V1Trade<'_>| -> Result<(), ()> {
-            let e = (|| {
-                let ts = secs(t.time)?;
-                let seq = t.trade_id.unwrap_or((ts as u64).wrapping_add(index));
-                index += 1;
-                let mut ev = template(r, Kind::Trade, ts_recv);
-                ev.seq = seq;
-                ev.ts_exchange = ts;
-                ev.side = taker_side(t.side)? as u8;
-                ev.v[0] = value(t.price, r.px_exp, r.id, seq)?;
-                ev.v[1] = value(t.volume, r.qty_exp, r.id, seq)?;
-                out.push(ev);
-                Ok(())
-            })();
+            let e = Self::v1_trade(r, &t, index, ts_recv, out);
+            index += 1;
             e.map_err(|e| err = Some(e))
         };
         let res = each(payload, &mut on);
