@@ -194,11 +194,13 @@ fn write_digits(buf: &mut String, m: i64, exp: i8, digits: u8) {
     let shift = i32::from(digits) + i32::from(exp);
     let mut v = i128::from(m);
     if shift >= 0 {
-        v *= 10i128.pow(shift as u32);
+        v = v.saturating_mul(10i128.saturating_pow(shift as u32));
     } else {
-        v /= 10i128.pow((-shift) as u32);
+        v /= 10i128.saturating_pow((-shift) as u32);
     }
-    let _ = write!(buf, "{v}");
+    // itoa: the checksum runs after every Kraken update, and `fmt` of an i128 is slow
+    let mut b = itoa::Buffer::new();
+    buf.push_str(b.format(v));
 }
 
 /// One price level: mantissas at the instrument's exponents.
@@ -1322,6 +1324,14 @@ mod tests {
         let mut buf = String::new();
         ChecksumRule::KrakenTop10.compute(&b, &mut buf);
         assert_eq!(buf, "35480000000140000000");
+        // a venue writing 200 trailing zeros (valid text, exact value) must not overflow
+        b.set_with_text(
+            Side::Buy,
+            35000,
+            1,
+            crate::event::book_text(200, 255) as u16,
+        );
+        assert!(ChecksumRule::KrakenTop10.compute(&b, &mut buf).is_some());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! older Exchange feed (`ws-feed`), which users still have recordings of.
 //!
 //! * `wire`: borrowed views of the frames (`l2_data` read in place into reused span buffers).
+//! * `fast`: scanner fast paths for `l2_data` and `market_trades` in the venue's compact form
+//!   (same buffers, same emission code; anything unexpected falls back to `wire`).
 //! * `subscribe`: endpoints, limits, subscribe frames (one channel per message).
 //! * `util`: RFC 3339 → exact ns, spans, a per-element serde seed, the candle closer (shared
 //!   with Kraken).

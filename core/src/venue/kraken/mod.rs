@@ -2,6 +2,8 @@
 //! (`wss://ws.kraken.com/v2`, what the live protocol speaks), and the REST bodies.
 //!
 //! * `wire`: borrowed views of v1 arrays, v2 objects and REST bodies (v2 numbers read as text).
+//! * `fast`: scanner fast paths for v1 trades and book updates (same emission code; anything
+//!   unexpected falls back to `wire`).
 //! * `subscribe`: the v2 endpoints, limits and frames.
 //!
 //! # Conventions
