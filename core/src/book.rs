@@ -198,9 +198,13 @@ fn write_digits(buf: &mut String, m: i64, exp: i8, digits: u8) {
     } else {
         v /= 10i128.saturating_pow((-shift) as u32);
     }
-    // itoa: the checksum runs after every Kraken update, and `fmt` of an i128 is slow
+    // itoa, and on 64 bits when the value fits (it always does for real books): the checksum
+    // runs after every Kraken update, and formatting an i128 is several times slower
     let mut b = itoa::Buffer::new();
-    buf.push_str(b.format(v));
+    match i64::try_from(v) {
+        Ok(x) => buf.push_str(b.format(x)),
+        Err(_) => buf.push_str(b.format(v)),
+    }
 }
 
 /// One price level: mantissas at the instrument's exponents.
