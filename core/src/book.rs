@@ -257,11 +257,17 @@ fn write_digits(buf: &mut String, m: i64, exp: i8, digits: u8) {
     let shift = i32::from(digits) + i32::from(exp);
     let mut v = i128::from(m);
     if shift >= 0 {
-        v *= 10i128.pow(shift as u32);
+        v = v.saturating_mul(10i128.saturating_pow(shift as u32));
     } else {
-        v /= 10i128.pow((-shift) as u32);
+        v /= 10i128.saturating_pow((-shift) as u32);
     }
-    let _ = write!(buf, "{v}");
+    // itoa, and on 64 bits when the value fits (it always does for real books): the checksum
+    // runs after every Kraken update, and formatting an i128 is several times slower
+    let mut b = itoa::Buffer::new();
+    match i64::try_from(v) {
+        Ok(x) => buf.push_str(b.format(x)),
+        Err(_) => buf.push_str(b.format(v)),
+    }
 }
 
 /// One price level: mantissas at the instrument's exponents.
@@ -449,6 +455,8 @@ pub struct BookStats {
     pub buffer_overflow: u64,
     /// Gaps detected.
     pub gaps: u64,
+    /// Live books dropped on a parser's resync marker (their connection lost messages).
+    pub forced_resyncs: u64,
     /// Crossed books detected.
     pub crossed: u64,
     /// Snapshots that could not be matched to a book, or were too old.
@@ -565,6 +573,10 @@ impl Books {
         let Some(head) = batch.first() else { return };
         debug_assert!(batch.iter().all(|e| e.kind == Kind::BookLevel as u8));
         let Some(venue) = head.venue() else { return };
+        if head.has(flags::RESYNC) {
+            self.forced_resync(head, out);
+            return;
+        }
         if head.has(flags::SNAPSHOT) {
             let id = if head.instrument == InstrumentId::NONE.0 {
                 match self.match_snapshot(venue, head.seq) {
@@ -990,6 +1002,37 @@ impl Books {
             0,
             first as i64,
             last as i64,
+        ));
+        self.resyncs.push(id);
+    }
+
+    /// A parser's resync marker ([`flags::RESYNC`]): the connection feeding this book lost
+    /// messages. A live book is dropped and resynced (a `Resync` status naming the lost range);
+    /// a book already waiting for a snapshot keeps waiting. The marker itself is not forwarded.
+    fn forced_resync(&mut self, marker: &Event, out: &mut Vec<Event>) {
+        let id = marker.instrument();
+        let Some(Some(st)) = self.books.get_mut(id.0 as usize) else {
+            return;
+        };
+        if !matches!(st.state, SyncState::Live { .. }) {
+            return;
+        }
+        self.stats.forced_resyncs += 1;
+        let venue = st.venue;
+        st.book.clear();
+        st.state = SyncState::Awaiting;
+        st.buffer.clear();
+        self.clock += 1;
+        st.awaiting_since = self.clock;
+        st.resync_requested = true;
+        out.push(Event::status_event(
+            venue,
+            id,
+            StatusCode::Resync,
+            Nanos(marker.ts_recv),
+            marker.v[0],
+            marker.v[1],
+            marker.v[2],
         ));
         self.resyncs.push(id);
     }
@@ -1516,6 +1559,134 @@ mod tests {
         s.clear();
         write_fixed(&mut s, 30_316_000, -3, 0);
         assert_eq!(s, "30316");
+    }
+
+    #[test]
+    fn kraken_checksum_of_the_documented_book() {
+        // docs.kraken.com websocket-v2 book example (BTC/USD), checksum 3310070434: prices at
+        // 1 decimal, quantities at 8, whatever exponents the book keeps them at
+        let bids = [
+            (452835, 10000000),
+            (452834, 154582015),
+            (452821, 10000000),
+            (452810, 10000000),
+            (452803, 154592586),
+            (452790, 7990000),
+            (452776, 3310103),
+            (452775, 30000000),
+            (452773, 154602737),
+            (452766, 15445238),
+        ];
+        let asks = [
+            (452852, 100000),
+            (452864, 154571953),
+            (452866, 154571109),
+            (452896, 154560911),
+            (452902, 15890660),
+            (452918, 154553491),
+            (452947, 4454749),
+            (452961, 35380000),
+            (452975, 9945542),
+            (452995, 18772827),
+        ];
+        for (px_exp, scale) in [(-1i8, 1i64), (-10, 1_000_000_000)] {
+            let mut b = L2Book {
+                px_exp,
+                qty_exp: -8,
+                keep_text: true,
+                ..L2Book::default()
+            };
+            let text = crate::event::book_text(1, 8) as u16;
+            for (px, q) in bids {
+                b.set_with_text(Side::Buy, px * scale, q, text);
+            }
+            for (px, q) in asks {
+                b.set_with_text(Side::Sell, px * scale, q, text);
+            }
+            // a level beyond the top 10 does not count
+            b.set_with_text(Side::Buy, scale, 1, text);
+            let mut buf = String::new();
+            assert_eq!(
+                ChecksumRule::KrakenTop10.compute(&b, &mut buf),
+                Some(3_310_070_434)
+            );
+            assert!(buf.starts_with("452852100000452864154571953"));
+        }
+        // v1 text keeps trailing zeros: "354.80000000" at exponent -2 is written 35480000000
+        let mut b = L2Book {
+            px_exp: -2,
+            qty_exp: -8,
+            keep_text: true,
+            ..L2Book::default()
+        };
+        b.set_with_text(
+            Side::Sell,
+            35480,
+            140_000_000,
+            crate::event::book_text(8, 8) as u16,
+        );
+        let mut buf = String::new();
+        ChecksumRule::KrakenTop10.compute(&b, &mut buf);
+        assert_eq!(buf, "35480000000140000000");
+        // a venue writing 200 trailing zeros (valid text, exact value) must not overflow
+        b.set_with_text(
+            Side::Buy,
+            35000,
+            1,
+            crate::event::book_text(200, 255) as u16,
+        );
+        assert!(ChecksumRule::KrakenTop10.compute(&b, &mut buf).is_some());
+    }
+
+    #[test]
+    fn resync_marker_drops_a_live_book_only() {
+        let mut b = Books::new(BookConfig::default());
+        let mut out = Vec::new();
+        let v = Venue::Coinbase;
+        b.apply(
+            &batch(
+                v,
+                0,
+                1,
+                1,
+                -1,
+                true,
+                &[lvl(Side::Buy, 10, 1), lvl(Side::Sell, 11, 1)],
+            ),
+            &mut out,
+        );
+        b.apply(
+            &batch(v, 1, 1, 1, -1, true, &[lvl(Side::Buy, 5, 1)]),
+            &mut out,
+        );
+        out.clear();
+        let marker = Event {
+            venue: v as u16,
+            instrument: 0,
+            kind: Kind::BookLevel as u8,
+            flags: flags::FIRST | flags::LAST | flags::NO_LEVEL | flags::RESYNC,
+            v: [2, 7, 8, -1, 0],
+            ..Event::default()
+        };
+        b.apply(&[marker], &mut out);
+        assert_eq!(statuses(&out), vec![StatusCode::Resync]);
+        assert_eq!(out[0].v[..3], [2, 7, 8]);
+        assert!(b.book(InstrumentId(0)).is_none());
+        assert!(
+            b.book(InstrumentId(1)).is_some(),
+            "the other book stays live"
+        );
+        assert_eq!(b.take_resync_requests(), vec![InstrumentId(0)]);
+        assert_eq!(b.stats().forced_resyncs, 1);
+        // already waiting: nothing more to say
+        out.clear();
+        b.apply(&[marker], &mut out);
+        assert!(out.is_empty());
+        // an unknown instrument: nothing
+        let mut m = marker;
+        m.instrument = 9;
+        b.apply(&[m], &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -345,6 +345,12 @@ pub mod flags {
     pub const NO_LEVEL: u16 = 1 << 7;
     /// Trade: the venue marks it "not best match" or otherwise off-book.
     pub const OFF_BOOK: u16 = 1 << 8;
+    /// Book, from a parser to the book stage only (never delivered): not a level but a resync
+    /// order for this instrument's book. The connection that feeds it lost messages (a
+    /// connection-wide sequence jumped: Coinbase `sequence_num`), so the book can no longer be
+    /// trusted. Set with `FIRST | LAST | NO_LEVEL`; `v[0]` = messages lost, `v[1]..=v[2]` their
+    /// numbers.
+    pub const RESYNC: u16 = 1 << 9;
 }
 
 /// One normalized event. Plain old data: any bit pattern is a valid value.

@@ -1,0 +1,268 @@
+//! Kraken spot WebSocket v2 endpoints, limits and control frames (sans-IO). `docs/exchanges.md`
+//! §9.
+//!
+//! * Stream keys are `<channel>:<symbol>` with v2 symbols (`book:BTC/USD`, `trade:BTC/USD`,
+//!   `ticker:BTC/USD`, `ohlc:BTC/USD`) plus `instrument`, which every book subscription brings
+//!   along: its snapshot gives each pair's price and quantity precision, which v2 checksums are
+//!   formatted with (and the exponents, when it arrives before the pair's first message).
+//! * One subscribe frame per channel, naming all its symbols:
+//!   `{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10},"req_id":1}`.
+//!   BBO is the ticker with `"event_trigger":"bbo"`; candles are `ohlc` with `"interval":1`.
+//! * The client pings (`{"method":"ping"}`) every 30 s; the server also sends `heartbeat`.
+//! * A book resyncs by resubscribing: the venue sends a new snapshot.
+
+use crate::event::Venue;
+use crate::venue::protocol::{Channel, Limits, Protocol, Resync};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Kraken spot v2's [`Protocol`].
+#[derive(Debug)]
+pub struct KrakenProtocol;
+
+/// The protocol of Kraken spot (WebSocket v2).
+pub static PROTOCOL: KrakenProtocol = KrakenProtocol;
+
+/// Book depth the protocol subscribes (the checksum covers the top 10 whatever the depth).
+pub const BOOK_DEPTH: u32 = 10;
+
+/// The `instrument` stream (pair precisions) that book subscriptions bring along.
+pub const INSTRUMENT: &str = "instrument";
+
+fn map_asset(a: &str, to_v2: bool) -> &str {
+    match (a, to_v2) {
+        ("XBT", true) => "BTC",
+        ("XDG", true) => "DOGE",
+        ("BTC", false) => "XBT",
+        ("DOGE", false) => "XDG",
+        (a, _) => a,
+    }
+}
+
+fn map_pair(symbol: &str, to_v2: bool) -> String {
+    let up = symbol.trim().to_ascii_uppercase().replace(['-', '_'], "/");
+    match up.split_once('/') {
+        Some((b, q)) => format!("{}/{}", map_asset(b, to_v2), map_asset(q, to_v2)),
+        None => up,
+    }
+}
+
+/// The v2 name of a pair: `XBT/USD`, `xbt-usd`, `BTC_USD` → `BTC/USD`; `XDG/USD` → `DOGE/USD`.
+pub fn v2_name(symbol: &str) -> String {
+    map_pair(symbol, true)
+}
+
+/// The v1 name of a pair: `BTC/USD` → `XBT/USD`, `DOGE/USD` → `XDG/USD`.
+pub fn v1_name(symbol: &str) -> String {
+    map_pair(symbol, false)
+}
+
+/// The unified form of any Kraken spot name (v1, v2, REST `XXBTZUSD`/`XBTUSD`): `BTC-USD`.
+pub fn unified(native: &str) -> String {
+    let ws = if native.contains(['/', '-', '_']) {
+        native.to_string()
+    } else {
+        guess_ws_name(native)
+    };
+    v2_name(&ws).replace('/', "-")
+}
+
+/// A WebSocket name for a REST pair key when `AssetPairs` was not seen: `XXBTZUSD` → `XBT/USD`
+/// (Kraken's X/Z-prefixed legacy assets), `XBTUSD` → `XBT/USD`, `ADAXBT` → `ADA/XBT`.
+pub fn guess_ws_name(key: &str) -> String {
+    let k = key.trim().to_ascii_uppercase();
+    let b = k.as_bytes();
+    if b.len() == 8 && b[0] == b'X' && matches!(b[4], b'X' | b'Z') {
+        return format!("{}/{}", &k[1..4], &k[5..8]);
+    }
+    const QUOTES: &[&str] = &[
+        "USDT", "USDC", "USD", "EUR", "GBP", "CAD", "JPY", "CHF", "AUD", "XBT", "ETH", "DAI",
+    ];
+    for q in QUOTES {
+        if k.len() > q.len() && k.ends_with(q) {
+            return format!("{}/{}", &k[..k.len() - q.len()], q);
+        }
+    }
+    k
+}
+
+/// The stream key of `symbol` (any form) on a v2 channel.
+pub fn stream(channel: &str, symbol: &str) -> String {
+    format!("{channel}:{}", v2_name(symbol))
+}
+
+fn frames(method: &str, streams: &[String], id: u64) -> Vec<String> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in streams {
+        let (ch, sym) = match s.split_once(':') {
+            Some((c, p)) => (c, Some(p)),
+            None => (s.as_str(), None),
+        };
+        let g = match groups.iter().position(|(c, _)| *c == ch) {
+            Some(i) => &mut groups[i].1,
+            None => {
+                groups.push((ch, Vec::new()));
+                &mut groups.last_mut().expect("just pushed").1
+            }
+        };
+        if let Some(p) = sym {
+            if !g.contains(&p) {
+                g.push(p);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (ch, symbols))| {
+            let clean = |s: &str| s.replace(['"', '\\'], "");
+            let mut f = format!(
+                "{{\"method\":\"{method}\",\"params\":{{\"channel\":\"{}\"",
+                clean(ch)
+            );
+            if !symbols.is_empty() {
+                f.push_str(",\"symbol\":[");
+                for (j, s) in symbols.iter().enumerate() {
+                    if j > 0 {
+                        f.push(',');
+                    }
+                    let _ = write!(f, "\"{}\"", clean(s));
+                }
+                f.push(']');
+            }
+            match ch {
+                "book" => {
+                    let _ = write!(f, ",\"depth\":{BOOK_DEPTH}");
+                }
+                "ticker" => f.push_str(",\"event_trigger\":\"bbo\""),
+                "ohlc" => f.push_str(",\"interval\":1"),
+                _ => {}
+            }
+            // one request id per frame: id, id+1, … (acks echo it)
+            let _ = write!(f, "}},\"req_id\":{}}}", id.saturating_add(i as u64));
+            f
+        })
+        .collect()
+}
+
+impl Protocol for KrakenProtocol {
+    fn venue(&self) -> Venue {
+        Venue::Kraken
+    }
+    fn ws_origin(&self) -> &'static str {
+        "wss://ws.kraken.com"
+    }
+    fn ws_path(&self, _stream: &str) -> &'static str {
+        "/v2"
+    }
+    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+        match channel {
+            Channel::Book => vec![INSTRUMENT.to_string(), stream("book", symbol)],
+            Channel::Trades | Channel::AggTrades => vec![stream("trade", symbol)],
+            Channel::Bbo => vec![stream("ticker", symbol)],
+            Channel::Candles => vec![stream("ohlc", symbol)],
+        }
+    }
+    fn subscribe(&self, streams: &[String], id: u64) -> Vec<String> {
+        frames("subscribe", streams, id)
+    }
+    fn unsubscribe(&self, streams: &[String], id: u64) -> Vec<String> {
+        let data: Vec<String> = streams
+            .iter()
+            .filter(|s| s.as_str() != INSTRUMENT)
+            .cloned()
+            .collect();
+        frames("unsubscribe", &data, id)
+    }
+    fn heartbeat(&self) -> Option<(Duration, String)> {
+        Some((Duration::from_secs(30), "{\"method\":\"ping\"}".to_string()))
+    }
+    fn limits(&self) -> Limits {
+        Limits {
+            max_streams: 200,
+            streams_per_msg: 50,
+            max_msgs_per_sec: 5,
+            lifetime_secs: 0,
+            idle_timeout_secs: 0,
+            // public REST: about one request per second
+            rest_weight_per_minute: 60,
+            snapshot_weight: 1,
+        }
+    }
+    fn rest_origin(&self) -> &'static str {
+        "https://api.kraken.com"
+    }
+    fn resync(&self, symbol: &str) -> Resync {
+        Resync::Resubscribe(vec![stream("book", symbol)])
+    }
+    fn unified_symbol(&self, native: &str) -> String {
+        unified(native)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_match_the_documented_shape() {
+        let p = &PROTOCOL;
+        let mut streams: Vec<String> = Vec::new();
+        for sym in ["BTC/USD", "xbt-eur"] {
+            for c in [
+                Channel::Book,
+                Channel::Trades,
+                Channel::Bbo,
+                Channel::Candles,
+            ] {
+                for s in p.streams(sym, c) {
+                    if !streams.contains(&s) {
+                        streams.push(s);
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            p.subscribe(&streams, 7),
+            vec![
+                r#"{"method":"subscribe","params":{"channel":"instrument"},"req_id":7}"#,
+                r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD","BTC/EUR"],"depth":10},"req_id":8}"#,
+                r#"{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD","BTC/EUR"]},"req_id":9}"#,
+                r#"{"method":"subscribe","params":{"channel":"ticker","symbol":["BTC/USD","BTC/EUR"],"event_trigger":"bbo"},"req_id":10}"#,
+                r#"{"method":"subscribe","params":{"channel":"ohlc","symbol":["BTC/USD","BTC/EUR"],"interval":1},"req_id":11}"#,
+            ]
+        );
+        assert_eq!(
+            p.unsubscribe(&p.streams("BTC/USD", Channel::Book), 3),
+            vec![
+                r#"{"method":"unsubscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10},"req_id":3}"#
+            ]
+        );
+        assert_eq!(
+            p.resync("XBT/USD"),
+            Resync::Resubscribe(vec!["book:BTC/USD".into()])
+        );
+        assert_eq!(
+            p.heartbeat(),
+            Some((Duration::from_secs(30), r#"{"method":"ping"}"#.to_string()))
+        );
+        assert_eq!(
+            format!("{}{}", p.ws_origin(), p.ws_path("book:BTC/USD")),
+            "wss://ws.kraken.com/v2"
+        );
+    }
+
+    #[test]
+    fn symbols_unify() {
+        assert_eq!(unified("XBT/USD"), "BTC-USD");
+        assert_eq!(unified("BTC/USD"), "BTC-USD");
+        assert_eq!(unified("XDG/EUR"), "DOGE-EUR");
+        assert_eq!(unified("XXBTZUSD"), "BTC-USD");
+        assert_eq!(unified("XBTUSD"), "BTC-USD");
+        assert_eq!(unified("ADA/XBT"), "ADA-BTC");
+        assert_eq!(v1_name("DOGE/USD"), "XDG/USD");
+        assert_eq!(v2_name("xbt/usdt"), "BTC/USDT");
+        assert_eq!(guess_ws_name("XXMRZUSD"), "XMR/USD");
+        assert_eq!(guess_ws_name("SCEUR"), "SC/EUR");
+    }
+}
