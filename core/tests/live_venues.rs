@@ -108,10 +108,11 @@ impl Run {
         let ours =
             |m: i64, exp: i8| -> i128 { i128::from(m) * 10i128.pow((18 + exp as i32) as u32) };
         let (fb, fa) = book.top(usize::MAX);
-        let depth = if venue == Venue::Hyperliquid {
-            20
-        } else {
-            usize::MAX
+        // Hyperliquid pushes 20 levels; Kraken books are kept at the subscribed depth (10)
+        let depth = match venue {
+            Venue::Hyperliquid => 20,
+            Venue::Kraken => 10,
+            _ => usize::MAX,
         };
         let want_b: Vec<(i128, i128)> = bids
             .iter()
