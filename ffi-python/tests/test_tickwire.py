@@ -52,6 +52,36 @@ def test_replay_equals_cli_json_lines():
     assert got == want
 
 
+VENUE_FIXTURES = [
+    ("okx", "okx/cryptofeed_20220513_ws_3instr.tsv"),
+    ("bybit-linear", "bybit/cryptofeed_20260809_linear_first600_norest.tsv"),
+    ("coinbase", "coinbase/cryptofeed_20260809_advanced_trade_first300_nosnapshots.tsv"),
+    ("kraken", "kraken/cryptofeed_20210417.tsv"),
+    ("gateio", "gateio/cryptofeed_20210422.tsv"),
+    ("gateio-futures", "gateio_futures/cryptofeed_20230524.tsv"),
+    ("bitget", "bitget/cryptofeed_20220407_v1_spot_first200.tsv"),
+    ("hyperliquid", "hyperliquid/hftbacktest_btcusd_20250126_first60s.tsv"),
+]
+
+
+@pytest.mark.parametrize("venue,fixture", VENUE_FIXTURES)
+def test_every_venue_replays_like_the_cli(venue, fixture):
+    path = ROOT / "core/tests/fixtures" / fixture
+    want = subprocess.run(
+        [str(CLI), "replay", "--venue", venue, str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    got = []
+    with tickwire.replay(path, venue=venue) as r:
+        for batch in r:
+            got.extend(batch.to_json())
+            frame = batch.to_pandas()
+            assert set(frame["venue"].dropna().unique()) <= {venue}
+        units = {i["unified"] for i in r.instruments()}
+    assert len(got) == len(want) > 50
+    assert got == want
+    assert units and any(u.count("-") >= 1 for u in units), units
+
+
 def test_exact_values_equal_cli_json():
     lines = []
     trades_exact, book_exact = [], []
