@@ -137,7 +137,7 @@ static void test_new_errors(const char *fixture, const char *not_a_recording) {
     CHECK_STATUS(tw_feed_new("{}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"bogus\": 1}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": \"binance:BTCUSDT\"}", &f), TW_INVALID_CONFIG);
-    CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"kraken:XBTUSD:trades\"]}", &f), TW_UNKNOWN_VENUE);
+    CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"nasdaq:XBTUSD:trades\"]}", &f), TW_UNKNOWN_VENUE);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance\"]}", &f), TW_INVALID_SUBSCRIPTION);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"overflow\": \"explode\"}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"capacity\": 0}", &f), TW_INVALID_CONFIG);

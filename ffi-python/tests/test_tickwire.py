@@ -288,7 +288,7 @@ def test_ctrl_c_interrupts_a_wait():
         (lambda: tickwire.Feed("binance:BTCUSDT", ca="/nonexistent/ca.pem"), tickwire.TlsError, "cannot read"),
         (lambda: tickwire.replay("/nonexistent.tsv", venue="binance"), tickwire.RecordingError, "nonexistent"),
         (lambda: tickwire.replay(__file__, venue="binance"), tickwire.RecordingError, "neither"),
-        (lambda: tickwire.replay(CAPTURE, venue="kraken"), tickwire.ConfigError, "unknown venue"),
+        (lambda: tickwire.replay(CAPTURE, venue="nasdaq"), tickwire.ConfigError, "unknown venue"),
         (lambda: tickwire.replay([], venue="binance"), tickwire.ConfigError, "no recording"),
         (lambda: tickwire.replay(CAPTURE, venue="binance", speed=-1), tickwire.ConfigError, "speed"),
         (lambda: tickwire.replay(CAPTURE, venue="binance").poll(max_events=0), tickwire.ConfigError, "max_events"),
