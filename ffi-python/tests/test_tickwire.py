@@ -139,7 +139,9 @@ def test_poll_and_state():
             break
         n += len(b)
     assert n == 10244 and r.poll() is None
-    assert r.instruments() == [{"id": 0, "venue": "binance", "symbol": "BTCUSDT", "px_exp": -8, "qty_exp": -8}]
+    assert r.instruments() == [
+        {"id": 0, "venue": "binance", "symbol": "BTCUSDT", "px_exp": -8, "qty_exp": -8, "unified": "BTC-USDT"}
+    ]
     top = r.book("binance", "btcusdt").top(5, exact=True)
     assert top is not None and len(top.bids) == 5 and top.bids[0][0] < top.asks[0][0]
     assert isinstance(top.bids[0][0], decimal.Decimal)
@@ -278,7 +280,7 @@ def test_ctrl_c_interrupts_a_wait():
     "call, exc, text",
     [
         (lambda: tickwire.Feed(["nasdaq:AAPL:trades"]), tickwire.ConfigError, "unknown venue"),
-        (lambda: tickwire.Feed(["binance:BTC/USDT:trades"]), tickwire.ConfigError, "bad symbol"),
+        (lambda: tickwire.Feed(["binance:BTC$USDT:trades"]), tickwire.ConfigError, "bad symbol"),
         (lambda: tickwire.Feed(["binance"]), tickwire.ConfigError, "expected venue:SYMBOL"),
         (lambda: tickwire.Feed(["binance:BTCUSDT:nonsense"]), tickwire.ConfigError, "unknown channel"),
         (lambda: tickwire.Feed([]), tickwire.ConfigError, "no subscription"),

@@ -41,6 +41,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Consumes `lit` exactly (a fixed run of keys and punctuation).
+    #[inline(always)]
+    pub fn literal(&mut self, lit: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + lit.len()) == Some(lit) {
+            self.i += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
     /// Peeks at the next byte.
     #[inline]
     pub fn peek(&self) -> Option<u8> {
@@ -157,49 +168,53 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     pub fn uint(&mut self) -> Option<u64> {
         let rest = &self.b[self.i..];
-        // eight digits at a time (millisecond times and ids have 10 to 13)
-        let mut n = 0;
-        while let Some(chunk) = rest.get(n..n + 8) {
-            let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-                break;
+        // Ids and millisecond times have 10 to 13 digits: two word loads find the end and
+        // convert without a per-digit loop.
+        if let Some(chunk) = rest.get(..16) {
+            let (Ok(w0), Ok(w1)) = (
+                <[u8; 8]>::try_from(&chunk[..8]),
+                <[u8; 8]>::try_from(&chunk[8..]),
+            ) else {
+                return None;
             };
-            let w = u64::from_le_bytes(word);
-            // a byte is a digit when (b - '0') < 10: high nibble 3 and low nibble <= 9
-            let non_digit = ((w & 0xf0f0_f0f0_f0f0_f0f0) ^ 0x3030_3030_3030_3030)
-                | ((w & 0x0f0f_0f0f_0f0f_0f0f).wrapping_add(0x0606_0606_0606_0606)
-                    & 0xf0f0_f0f0_f0f0_f0f0);
-            if non_digit != 0 {
-                n += (non_digit.trailing_zeros() / 8) as usize;
-                break;
+            let (w0, w1) = (u64::from_le_bytes(w0), u64::from_le_bytes(w1));
+            let nd0 = non_digits(w0);
+            let nd1 = non_digits(w1);
+            let n = if nd0 != 0 {
+                (nd0.trailing_zeros() / 8) as usize
+            } else if nd1 != 0 {
+                8 + (nd1.trailing_zeros() / 8) as usize
+            } else {
+                16
+            };
+            if n < 16 {
+                if n == 0 || (n > 1 && rest[0] == b'0') || matches!(rest[n], b'.' | b'e' | b'E') {
+                    return None;
+                }
+                // digits shifted to the top of their word, '0's shifted in below
+                let v = if n <= 8 {
+                    eight_digits(shift_in_zeros(w0, 8 - n))
+                } else {
+                    eight_digits(w0) * POW10_U64[n - 8] + eight_digits(shift_in_zeros(w1, 16 - n))
+                };
+                self.i += n;
+                return Some(v);
             }
-            n += 8;
         }
-        if n % 8 == 0 {
-            n += rest[n..].iter().take_while(|c| c.is_ascii_digit()).count();
-        }
+        self.uint_slow()
+    }
+
+    /// [`Scanner::uint`] near the end of input or past 16 digits.
+    #[inline(never)]
+    fn uint_slow(&mut self) -> Option<u64> {
+        let rest = &self.b[self.i..];
+        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 || (n > 1 && rest[0] == b'0') || matches!(rest.get(n), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let v = if n <= 19 {
-            // at most 19 digits cannot overflow a u64; eight at a time
-            let mut v = 0u64;
-            let mut j = 0;
-            while let Some(chunk) = rest.get(j..j + 8).filter(|_| j + 8 <= n) {
-                let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-                    break;
-                };
-                v = v * 100_000_000 + eight_digits(u64::from_le_bytes(word));
-                j += 8;
-            }
-            for &c in &rest[j..n] {
-                v = v * 10 + u64::from(c - b'0');
-            }
-            v
-        } else {
-            rest[..n].iter().try_fold(0u64, |v, &c| {
-                v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-            })?
-        };
+        let v = rest[..n].iter().try_fold(0u64, |v, &c| {
+            v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+        })?;
         self.i += n;
         Some(v)
     }
@@ -328,6 +343,37 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Powers of ten that fit a `u64`'s first 9 exponents (enough for [`Scanner::uint`]).
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// High bit set in each byte of `w` that is not an ASCII digit (exact per byte).
+#[inline(always)]
+fn non_digits(w: u64) -> u64 {
+    let d = w ^ 0x3030_3030_3030_3030;
+    (d | ((d & 0x7F7F_7F7F_7F7F_7F7F) + 0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080
+}
+
+/// `w`'s low `8 - k` bytes moved to the top, ASCII `'0'` in the `k` bytes below (`k` < 8):
+/// the digits keep their value as the number's last digits.
+#[inline(always)]
+fn shift_in_zeros(w: u64, k: usize) -> u64 {
+    if k == 0 {
+        w
+    } else {
+        (w << (8 * k)) | (0x3030_3030_3030_3030 >> (64 - 8 * k))
+    }
+}
+
 /// The value of eight ASCII digits loaded little-endian (first digit in the lowest byte).
 #[inline]
 fn eight_digits(w: u64) -> u64 {
@@ -370,6 +416,38 @@ mod tests {
                 }
             }
         }
+        // the same inside a longer frame (the two-word path)
+        for len in 1..=20usize {
+            let text: String = (0..len)
+                .map(|k| char::from(b'0' + ((k * 7 + 3) % 10) as u8))
+                .collect();
+            let want = if len > 1 && text.starts_with('0') {
+                None
+            } else {
+                text.parse::<u64>().ok()
+            };
+            for tail in [
+                ",\"x\":1234567890123}",
+                "}",
+                "]]]]]]]]]]]]]]]]]]",
+                ".5,,,,,,,,,,,,,,,,,",
+                "e5}}}}}}}}}}}}}}}",
+            ] {
+                let t = format!("{text}{tail}");
+                let mut sc = Scanner::new(t.as_bytes());
+                let got = sc.uint();
+                if tail.starts_with(['.', 'e']) {
+                    assert_eq!(got, None, "{t}");
+                } else {
+                    assert_eq!(got, want, "{t}");
+                    if want.is_some() {
+                        assert_eq!(sc.pos(), len, "{t}");
+                    }
+                }
+            }
+        }
+        assert_eq!(Scanner::new(b"0,                  ").uint(), Some(0));
+        assert_eq!(Scanner::new(b"01,                 ").uint(), None);
         assert_eq!(Scanner::new(b"18446744073709551615").uint(), Some(u64::MAX));
         assert_eq!(Scanner::new(b"18446744073709551616").uint(), None);
         assert_eq!(

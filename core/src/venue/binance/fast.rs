@@ -12,6 +12,20 @@ use crate::venue::{Control, ParseError};
 
 type Fast = Option<Result<Control, ParseError>>;
 
+/// A trade's fields as read from a frame, before conversion errors are reported.
+struct TradeFields {
+    r: crate::instrument::Resolved,
+    id: u64,
+    px: Result<i64, decimal::DecimalError>,
+    qty: Result<i64, decimal::DecimalError>,
+    maker: bool,
+    off_book: bool,
+    /// Trade time, else event time (ms).
+    time: i64,
+    /// aggTrade's first and last trade ids.
+    range: Option<(u64, u64)>,
+}
+
 /// A quoted decimal at `exp`, in one pass when plain, else through the exact parser.
 #[inline(always)]
 fn quoted_decimal(sc: &mut Scanner<'_>, exp: i8) -> Option<Result<i64, decimal::DecimalError>> {
@@ -22,6 +36,101 @@ fn quoted_decimal(sc: &mut Scanner<'_>, exp: i8) -> Option<Result<i64, decimal::
 }
 
 impl BinanceParser {
+    /// Spot `trade` and `aggTrade` in the exact key order Binance sends them, read as fixed
+    /// literals between the values; `None` at the first difference (the key-by-key path then
+    /// reads the frame). Same events as [`BinanceParser::fast_trade`].
+    #[inline(always)]
+    fn fast_trade_layout(
+        &mut self,
+        p: &str,
+        ts_recv: Nanos,
+        agg: bool,
+        out: &mut Vec<Event>,
+    ) -> Fast {
+        let mut sc = Scanner::new(p.as_bytes());
+        sc.literal(if agg {
+            b"{\"e\":\"aggTrade\",\"E\":"
+        } else {
+            b"{\"e\":\"trade\",\"E\":"
+        })?;
+        let event_time = sc.int()?;
+        sc.literal(b",\"s\":")?;
+        let r = self.symbols.resolve(sc.string()?);
+        sc.literal(if agg { b",\"a\":" } else { b",\"t\":" })?;
+        let id = sc.uint()?;
+        sc.literal(b",\"p\":")?;
+        let px = quoted_decimal(&mut sc, r.px_exp)?;
+        sc.literal(b",\"q\":")?;
+        let qty = quoted_decimal(&mut sc, r.qty_exp)?;
+        let range = if agg {
+            sc.literal(b",\"f\":")?;
+            let first = sc.uint()?;
+            sc.literal(b",\"l\":")?;
+            Some((first, sc.uint()?))
+        } else {
+            None
+        };
+        sc.literal(b",\"T\":")?;
+        let trade_time = sc.int()?;
+        sc.literal(b",\"m\":")?;
+        let maker = sc.boolean()?;
+        sc.literal(b",\"M\":")?;
+        let best_match = sc.boolean()?;
+        sc.literal(b"}")?;
+        sc.finish()?;
+        Some(self.trade_event(
+            TradeFields {
+                r,
+                id,
+                px,
+                qty,
+                maker,
+                off_book: !best_match,
+                time: if trade_time != 0 {
+                    trade_time
+                } else {
+                    event_time
+                },
+                range,
+            },
+            ts_recv,
+            out,
+        ))
+    }
+
+    /// One trade event from fields read by either fast path.
+    #[inline(always)]
+    fn trade_event(
+        &mut self,
+        t: TradeFields,
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let mut ev = self.template(t.r, Kind::Trade, ts_recv);
+        ev.seq = t.id;
+        ev.ts_exchange = Nanos::from_millis(t.time).0;
+        ev.side = if t.maker { Side::Sell } else { Side::Buy } as u8;
+        if t.off_book {
+            ev.flags |= flags::OFF_BOOK;
+        }
+        if let Some((first, last)) = t.range {
+            ev.flags |= flags::AGGREGATED;
+            ev.v[2] = first as i64;
+            ev.v[3] = last as i64;
+        }
+        let value = |v: Result<i64, decimal::DecimalError>| {
+            v.map_err(|error| ParseError::Value {
+                instrument: t.r.id,
+                seq: t.id,
+                error,
+            })
+        };
+        ev.v[0] = value(t.px)?;
+        ev.v[1] = value(t.qty)?;
+        out.push(ev);
+        Ok(Control::Data)
+    }
+
     /// `trade` (`agg == false`) or `aggTrade` (`agg == true`).
     pub(super) fn fast_trade(
         &mut self,
@@ -30,6 +139,9 @@ impl BinanceParser {
         agg: bool,
         out: &mut Vec<Event>,
     ) -> Fast {
+        if let Some(r) = self.fast_trade_layout(p, ts_recv, agg, out) {
+            return Some(r);
+        }
         let mut sc = Scanner::new(p.as_bytes());
         sc.byte(b'{')?;
         let (mut r, mut id, mut px, mut qty, mut maker) = (None, None, None, None, None);
@@ -63,39 +175,25 @@ impl BinanceParser {
         }
         sc.finish()?;
         let (r, id, px, qty, maker) = (r?, id?, px?, qty?, maker?);
-        if agg && (first.is_none() || last.is_none()) {
-            return None;
-        }
-        let mut ev = self.template(r, Kind::Trade, ts_recv);
-        ev.seq = id;
-        ev.ts_exchange = Nanos::from_millis(if trade_time != 0 {
-            trade_time
-        } else {
-            event_time
-        })
-        .0;
-        ev.side = if maker { Side::Sell } else { Side::Buy } as u8;
-        if off_book {
-            ev.flags |= flags::OFF_BOOK;
-        }
-        if agg {
-            ev.flags |= flags::AGGREGATED;
-            ev.v[2] = first? as i64;
-            ev.v[3] = last? as i64;
-        }
-        let value = |v: Result<i64, decimal::DecimalError>| {
-            v.map_err(|error| ParseError::Value {
-                instrument: r.id,
-                seq: id,
-                error,
-            })
-        };
-        Some((|| {
-            ev.v[0] = value(px)?;
-            ev.v[1] = value(qty)?;
-            out.push(ev);
-            Ok(Control::Data)
-        })())
+        let range = if agg { Some((first?, last?)) } else { None };
+        Some(self.trade_event(
+            TradeFields {
+                r,
+                id,
+                px,
+                qty,
+                maker,
+                off_book,
+                time: if trade_time != 0 {
+                    trade_time
+                } else {
+                    event_time
+                },
+                range,
+            },
+            ts_recv,
+            out,
+        ))
     }
 
     /// `bookTicker` (spot: `u,s,b,B,a,A`; futures add `e,E,T` and COIN-M `ps`).

@@ -54,7 +54,7 @@ pub fn classify_stream(name: &str) -> StreamKind {
         // all-market book tickers: each payload names its symbol
         return StreamKind::BookTicker;
     }
-    let chan = match name.find('@') {
+    let chan = match name.bytes().position(|c| c == b'@') {
         Some(p) => &name[p + 1..],
         None => return StreamKind::Other,
     };
