@@ -196,6 +196,53 @@ impl BinanceParser {
         ))
     }
 
+    /// Spot `bookTicker` (`u,s,b,B,a,A` in that order) read as fixed literals between the
+    /// values; `None` at the first difference. Same event as the key-by-key path.
+    #[inline(always)]
+    fn fast_book_ticker_layout(&mut self, p: &str, ts_recv: Nanos, out: &mut Vec<Event>) -> Fast {
+        let mut sc = Scanner::new(p.as_bytes());
+        sc.literal(b"{\"u\":")?;
+        let u = sc.uint()?;
+        sc.literal(b",\"s\":")?;
+        let r = self.symbols.resolve(sc.string()?);
+        sc.literal(b",\"b\":")?;
+        let b = quoted_decimal(&mut sc, r.px_exp)?;
+        sc.literal(b",\"B\":")?;
+        let bq = quoted_decimal(&mut sc, r.qty_exp)?;
+        sc.literal(b",\"a\":")?;
+        let a = quoted_decimal(&mut sc, r.px_exp)?;
+        sc.literal(b",\"A\":")?;
+        let aq = quoted_decimal(&mut sc, r.qty_exp)?;
+        sc.literal(b"}")?;
+        sc.finish()?;
+        Some(self.quote_event(r, u, 0, [b, bq, a, aq], ts_recv, out))
+    }
+
+    /// One quote event from values read by either fast path.
+    #[inline(always)]
+    fn quote_event(
+        &mut self,
+        r: crate::instrument::Resolved,
+        u: u64,
+        ts_exchange: i64,
+        values: [Result<i64, decimal::DecimalError>; 4],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        let mut ev = self.template(r, Kind::Quote, ts_recv);
+        ev.seq = u;
+        ev.ts_exchange = ts_exchange;
+        for (slot, v) in ev.v.iter_mut().zip(values) {
+            *slot = v.map_err(|error| ParseError::Value {
+                instrument: r.id,
+                seq: u,
+                error,
+            })?;
+        }
+        out.push(ev);
+        Ok(Control::Data)
+    }
+
     /// `bookTicker` (spot: `u,s,b,B,a,A`; futures add `e,E,T` and COIN-M `ps`).
     pub(super) fn fast_book_ticker(
         &mut self,
@@ -203,6 +250,9 @@ impl BinanceParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Fast {
+        if let Some(r) = self.fast_book_ticker_layout(p, ts_recv, out) {
+            return Some(r);
+        }
         let mut sc = Scanner::new(p.as_bytes());
         sc.byte(b'{')?;
         let (mut u, mut r, mut b, mut bq, mut a, mut aq) = (None, None, None, None, None, None);
@@ -233,26 +283,10 @@ impl BinanceParser {
         }
         sc.finish()?;
         let (u, r, b, bq, a, aq) = (u?, r?, b?, bq?, a?, aq?);
-        let mut ev = self.template(r, Kind::Quote, ts_recv);
-        ev.seq = u;
-        ev.ts_exchange = txn_time
+        let ts_exchange = txn_time
             .or(event_time)
             .map_or(0, |ms| Nanos::from_millis(ms).0);
-        Some((|| {
-            let value = |v: Result<i64, decimal::DecimalError>| {
-                v.map_err(|error| ParseError::Value {
-                    instrument: r.id,
-                    seq: u,
-                    error,
-                })
-            };
-            ev.v[0] = value(b)?;
-            ev.v[1] = value(bq)?;
-            ev.v[2] = value(a)?;
-            ev.v[3] = value(aq)?;
-            out.push(ev);
-            Ok(Control::Data)
-        })())
+        Some(self.quote_event(r, u, ts_exchange, [b, bq, a, aq], ts_recv, out))
     }
 
     /// `depthUpdate` diffs (not partial depth): `e,E,[T],s,[ps],U,u,[pu],b,a` with the symbol
