@@ -10,12 +10,22 @@
 //! bit each) above the highest seen. An event older than the window cannot be checked; it is
 //! **passed**, never dropped, and counted as a window miss, because dropping a distinct event is
 //! worse than a rare late duplicate.
+//!
+//! Some venues' ids are not ordered: Bybit derivatives' trade ids are UUIDs (`seq` = their first
+//! 64 bits), Hyperliquid's `tid`s are not monotonic per coin. A window cannot judge those: the
+//! first id it cannot place (further than [`WINDOW`] from the highest, ahead or behind) turns
+//! the stream to exact memory of its last [`RECENT`] ids (seeded with the window's), and from
+//! then on an id is a duplicate exactly when it is among them. A copy later than `RECENT`
+//! distinct ids of the same stream is passed, as with the window.
 
 use crate::event::{flags, Event, Kind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Width of the per-stream sequence window.
 pub const WINDOW: u64 = 4096;
+/// Ids remembered exactly per unordered stream.
+pub const RECENT: usize = 512;
 const WORDS: usize = (WINDOW / 64) as usize;
 /// Candle updates remembered per instrument for exact-duplicate checks.
 const CANDLE_MEMORY: usize = 16;
@@ -27,8 +37,9 @@ pub struct DedupeStats {
     pub passed: u64,
     /// Duplicates dropped.
     pub duplicates: u64,
-    /// Events older than the window, passed unchecked.
-    pub window_misses: u64,
+    /// Streams whose ids a window could not place (unordered ids, or an id further than
+    /// [`WINDOW`] from the highest): their ids are remembered exactly from then on.
+    pub exact_streams: u64,
 }
 
 /// A sliding bitmap over sequence numbers `(hi - WINDOW, hi]`.
@@ -93,6 +104,12 @@ impl SeqWindow {
         }
     }
 
+    /// The ids recorded, oldest first.
+    fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        let lo = self.hi.saturating_sub(WINDOW - 1);
+        (lo..=self.hi).filter(move |&s| !self.empty && self.get(s))
+    }
+
     fn slot(seq: u64) -> (usize, u64) {
         let i = seq % WINDOW;
         ((i / 64) as usize, 1u64 << (i % 64))
@@ -129,10 +146,68 @@ struct CandleKey {
 /// The last few candle updates of one instrument (ring of exact keys) and the next slot.
 type RecentCandles = (usize, [Option<CandleKey>; CANDLE_MEMORY]);
 
+/// The last [`RECENT`] ids of a stream whose ids are not ordered: a FIFO ring and a set.
+#[derive(Debug)]
+struct RecentIds {
+    ring: Vec<u64>,
+    next: usize,
+    set: HashSet<u64, BuildHasherDefault<IdHasher>>,
+}
+
+impl RecentIds {
+    fn new() -> Self {
+        RecentIds {
+            ring: Vec::with_capacity(RECENT),
+            next: 0,
+            set: HashSet::with_capacity_and_hasher(RECENT, Default::default()),
+        }
+    }
+
+    /// Records `id`; whether it was new.
+    fn insert(&mut self, id: u64) -> bool {
+        if !self.set.insert(id) {
+            return false;
+        }
+        if self.ring.len() < RECENT {
+            self.ring.push(id);
+        } else {
+            let old = std::mem::replace(&mut self.ring[self.next], id);
+            self.set.remove(&old);
+            self.next = (self.next + 1) % RECENT;
+        }
+        true
+    }
+}
+
+/// Multiplicative hashing of one `u64` (ids may be sequential or random).
+#[derive(Default, Clone, Copy, Debug)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// One id stream's memory: a window while its ids are ordered, exact recent ids once not.
+#[derive(Debug, Default)]
+struct StreamIds {
+    window: SeqWindow,
+    recent: Option<Box<RecentIds>>,
+}
+
 /// The dedupe stage.
 #[derive(Debug, Default)]
 pub struct Deduper {
-    windows: HashMap<(u16, u32, Stream), SeqWindow>,
+    windows: HashMap<(u16, u32, Stream), StreamIds>,
     candles: HashMap<(u16, u32), RecentCandles>,
     stats: DedupeStats,
 }
@@ -172,15 +247,30 @@ impl Deduper {
     }
 
     fn window(&mut self, ev: &Event, stream: Stream) -> bool {
-        let w = self
+        let ids = self
             .windows
             .entry((ev.venue, ev.instrument, stream))
             .or_default();
+        if let Some(recent) = &mut ids.recent {
+            return recent.insert(ev.seq);
+        }
+        let w = &mut ids.window;
+        if !w.empty && w.hi.abs_diff(ev.seq) >= WINDOW {
+            // an id the window cannot place: remember ids exactly from now on
+            let mut recent = Box::new(RecentIds::new());
+            for seq in w.ids() {
+                recent.insert(seq);
+            }
+            let new = recent.insert(ev.seq);
+            ids.recent = Some(recent);
+            self.stats.exact_streams += 1;
+            return new;
+        }
         match w.check(ev.seq) {
             Seen::New => true,
             Seen::Duplicate => false,
             Seen::OutOfWindow => {
-                self.stats.window_misses += 1;
+                // not reached: ids the window cannot place switch the stream above
                 true
             }
         }
@@ -231,16 +321,77 @@ mod tests {
             DedupeStats {
                 passed: 6,
                 duplicates: 3,
-                window_misses: 0
+                exact_streams: 0
             }
         );
-        // far ahead, then an old one: passed, counted
+        // far ahead: the window cannot place it; ids are remembered exactly from here on,
+        // the window's among them
         assert!(d.admit(&trade(100_000)));
-        assert!(d.admit(&trade(12)));
-        assert_eq!(d.stats().window_misses, 1);
-        // the window wrapped: ids in it were cleared, not confused with old bits
+        assert!(!d.admit(&trade(12)));
+        assert!(d.admit(&trade(16)));
+        assert!(!d.admit(&trade(16)));
         assert!(d.admit(&trade(100_000 - 4096 + 12)));
         assert!(!d.admit(&trade(100_000 - 4096 + 12)));
+        assert_eq!(d.stats().exact_streams, 1);
+
+        // an ordered stream and a straggler older than its window: remembered exactly from
+        // then on (the window's last ids carried over)
+        let mut d = Deduper::new();
+        for s in 0..5_000 {
+            assert!(d.admit(&trade(s)));
+        }
+        assert!(d.admit(&trade(500)));
+        assert!(!d.admit(&trade(500)));
+        assert!(!d.admit(&trade(4_999)));
+        assert!(d.admit(&trade(5_000)));
+        assert_eq!(d.stats().exact_streams, 1);
+    }
+
+    #[test]
+    fn unordered_ids_are_remembered_exactly() {
+        // UUID-derived ids (Bybit derivatives): random 64-bit values, each sent twice by
+        // redundant connections, the copy a few trades later
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut ids = Vec::new();
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ids.push(x);
+        }
+        let mut d = Deduper::new();
+        let (mut passed, mut dropped) = (0, 0);
+        for (i, &id) in ids.iter().enumerate() {
+            assert!(d.admit(&trade(id)), "first copy of trade {i}");
+            passed += 1;
+            if i >= 7 {
+                assert!(
+                    !d.admit(&trade(ids[i - 7])),
+                    "second copy of trade {}",
+                    i - 7
+                );
+                dropped += 1;
+            }
+        }
+        assert_eq!(d.stats().passed, passed);
+        assert_eq!(d.stats().duplicates, dropped);
+        // the exact memory is bounded: an id RECENT distinct ids ago is forgotten (passed)
+        assert!(d.admit(&trade(ids[ids.len() - RECENT - 1])));
+        // a copy of the very first id, remembered by the window and carried over, was dropped
+        let mut d = Deduper::new();
+        assert!(d.admit(&trade(ids[0])));
+        assert!(d.admit(&trade(ids[1])));
+        assert!(!d.admit(&trade(ids[0])));
+    }
+
+    #[test]
+    fn ordered_ids_keep_the_window() {
+        let mut d = Deduper::new();
+        for s in 1_000..3_000u64 {
+            assert!(d.admit(&trade(s)));
+            assert!(!d.admit(&trade(s - 3)) || s < 1_003);
+        }
+        assert!(d.windows.values().all(|ids| ids.recent.is_none()));
     }
 
     #[test]
