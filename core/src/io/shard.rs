@@ -86,6 +86,11 @@ pub(crate) struct ShardSetup {
     pub counters: Arc<ShardCounters>,
     pub last_error: Arc<std::sync::Mutex<Option<String>>>,
     pub waiter: Arc<Waiter>,
+    /// Stage timing (a benchmark aid, off by default): before each batch goes into `ring`,
+    /// `(events pushed into the ring so far including this batch, publish time in ns)`.
+    pub stamps: Option<Producer<(u64, i64)>>,
+    /// Events pushed into `ring` so far (counted only with `stamps`).
+    pub pushed: u64,
 }
 
 struct Slot {
@@ -353,12 +358,24 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
         );
         if s.ring.push(report).is_ok() {
             *pending_drops = 0;
+            s.pushed += 1;
         }
     }
     // What does not fit stays in `out` (the shard stops reading sockets meanwhile, so TCP
     // pushes back on the venue); beyond MAX_BACKLOG events it is dropped, counted and reported.
     let done = if s.ring.is_abandoned() {
         out.len()
+    } else if let Some(stamps) = s.stamps.as_mut() {
+        // the stamp goes first, so the consumer finds it when it pops these events; only
+        // what fits now is announced (the producer's free space can only grow meanwhile)
+        let n = out.len().min(s.ring.free_len());
+        if n > 0 {
+            s.pushed += n as u64;
+            let _ = stamps.push((s.pushed, sys::now().0));
+            s.ring.push_slice(&out[..n])
+        } else {
+            0
+        }
     } else {
         s.ring.push_slice(out)
     };
