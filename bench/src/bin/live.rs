@@ -233,8 +233,7 @@ fn tungstenite_read_only(certs: &Certs, transport: Transport, n: u64) -> f64 {
     let rate = match transport {
         Transport::Plain => read_all(tungstenite::client(url, tcp).expect("client").0, n),
         Transport::Tls => {
-            let tls =
-                tickwire::io::tls::client_config(Some(certs.ca_pem.as_bytes())).expect("tls");
+            let tls = tickwire::io::tls::client_config(Some(certs.ca_pem.as_bytes())).expect("tls");
             let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
             let conn = rustls::ClientConnection::new(tls, name).expect("conn");
             let stream = rustls::StreamOwned::new(conn, tcp);

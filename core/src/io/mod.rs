@@ -601,13 +601,19 @@ impl Stages {
                 continue;
             }
             if now > e.ts_recv {
-                let _ = self.hist.socket_to_consumer.record((now - e.ts_recv) as u64);
+                let _ = self
+                    .hist
+                    .socket_to_consumer
+                    .record((now - e.ts_recv) as u64);
             }
             let Some((published, count)) = self.inflight.front_mut() else {
                 continue;
             };
             if now >= *published {
-                let _ = self.hist.shard_to_consumer.record((now - *published) as u64);
+                let _ = self
+                    .hist
+                    .shard_to_consumer
+                    .record((now - *published) as u64);
             }
             *count -= 1;
             if *count == 0 {
