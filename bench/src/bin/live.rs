@@ -27,7 +27,8 @@
 //! cargo run --release -p tickwire-bench --bin live -- --out DIR           # ≤ ~3 min
 //! ```
 //! Options: `--messages N` (throughput frames), `--rates 1000,10000,50000`, `--seconds S` (per
-//! latency point), `--repeat R` (throughput runs, best kept). With `--out DIR` the figures also
+//! latency point), `--repeat R` (throughput runs, best kept), `--only floor,throughput,latency`
+//! (sections to run; for profiling). With `--out DIR` the figures also
 //! go to `DIR/live.json`.
 
 use hdrhistogram::Histogram;
@@ -415,6 +416,14 @@ struct Options {
     seconds: f64,
     repeat: usize,
     pings: u64,
+    /// Sections to run (`floor`, `throughput`, `latency`); all by default.
+    only: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
 }
 
 fn options() -> Options {
@@ -429,6 +438,7 @@ fn options() -> Options {
             seconds: 1.0,
             repeat: 1,
             pings: 20_000,
+            only: Vec::new(),
         }
     } else {
         Options {
@@ -439,11 +449,12 @@ fn options() -> Options {
             seconds: 3.0,
             repeat: 3,
             pings: 200_000,
+            only: Vec::new(),
         }
     };
     let usage = || -> ! {
         eprintln!(
-            "usage: live [--quick] [--out DIR] [--messages N] [--rates R1,R2,..] [--seconds S] [--repeat R]"
+            "usage: live [--quick] [--out DIR] [--messages N] [--rates R1,R2,..] [--seconds S] [--repeat R] [--only floor,throughput,latency]"
         );
         std::process::exit(2)
     };
@@ -454,6 +465,7 @@ fn options() -> Options {
         }
         let Some(v) = it.next() else { usage() };
         match a.as_str() {
+            "--only" => o.only = v.split(',').map(|s| s.trim().to_string()).collect(),
             "--out" => o.out = Some(PathBuf::from(v)),
             "--messages" => o.messages = v.parse().unwrap_or_else(|_| usage()),
             "--seconds" => o.seconds = v.parse().unwrap_or_else(|_| usage()),
@@ -483,8 +495,11 @@ fn main() {
     );
 
     // floor
-    let busy = floor(o.pings, true);
-    let blocking = floor(o.pings / 4, false);
+    let (busy, blocking) = if o.runs("floor") {
+        (floor(o.pings, true), floor(o.pings / 4, false))
+    } else {
+        (hist(), hist())
+    };
     let _ = writeln!(
         out,
         "\n## floor: bare loopback TCP one-way latency (ping-pong RTT/2)\n| mode | p50 | p99 | p99.9 | max | count |\n|---|---|---|---|---|---|"
@@ -509,7 +524,12 @@ fn main() {
         "\n## throughput: socket → consumer, 1 io shard, {} trade frames, best of {}\n| transport | tungstenite read-only | tickwire spin | tickwire park |\n|---|---|---|---|",
         o.messages, o.repeat
     );
-    for transport in [Transport::Plain, Transport::Tls] {
+    let transports: &[Transport] = if o.runs("throughput") {
+        &[Transport::Plain, Transport::Tls]
+    } else {
+        &[]
+    };
+    for &transport in transports {
         let mut ceiling = 0f64;
         let mut ours = [0f64; 2];
         for _ in 0..o.repeat {
@@ -547,7 +567,8 @@ fn main() {
         "\n## latency over TLS, paced ({} s a point after a 0.2 s warm-up)\n| rate/s | wait | stage | p50 | p99 | p99.9 | max | count |\n|---|---|---|---|---|---|---|---|",
         o.seconds
     );
-    for &rate in &o.rates {
+    let rates: &[u64] = if o.runs("latency") { &o.rates } else { &[] };
+    for &rate in rates {
         for w in waits {
             let p = latency(&certs, rate, o.seconds, w);
             for (stage, h) in &p.stages {
