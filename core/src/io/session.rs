@@ -21,6 +21,10 @@ use tungstenite::handshake::{HandshakeError, MidHandshake};
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Message, WebSocket};
 
+/// Frames one `on_ready` call reads at most before the shard publishes what it has and comes
+/// back (at once) for the rest.
+const READ_BUDGET: usize = 256;
+
 /// Why a connection ended: `v[1]` of a `Disconnected` status event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i64)]
@@ -501,12 +505,16 @@ impl Session {
         let State::Open(ws) = &mut self.state else {
             return;
         };
-        // A budget keeps one busy connection from starving the others on the shard.
+        // A budget keeps one busy connection from starving the others on the shard, and bounds
+        // how long the first events of a burst wait before the shard publishes them.
         self.more = true;
-        for _ in 0..4096 {
+        // one clock read per call, not per frame (the stale watchdog needs no finer)
+        let mut got_data = false;
+        for _ in 0..READ_BUDGET {
             match ws.read() {
                 Ok(Message::Text(text)) => {
                     let ts = ws.get_ref().last_read;
+                    got_data = true;
                     self.stats.frames += 1;
                     if let Some(rec) = &self.cfg.recorder {
                         rec.frame(
@@ -517,7 +525,6 @@ impl Session {
                             text.as_bytes(),
                         );
                     }
-                    self.last_data = Instant::now();
                     match self.parser.parse_frame(text.as_bytes(), ts, out) {
                         Ok(Control::Data) => self.has_data = true,
                         Ok(Control::Ack { .. }) => self.stats.acks += 1,
@@ -549,7 +556,7 @@ impl Session {
                     }
                 }
                 Ok(Message::Binary(_)) | Ok(Message::Pong(_)) | Ok(Message::Frame(_)) => {}
-                Ok(Message::Ping(_)) => self.last_data = Instant::now(), // tungstenite queues the pong
+                Ok(Message::Ping(_)) => got_data = true, // tungstenite queues the pong
                 Ok(Message::Close(_)) => {
                     self.close(registry, CloseReason::PeerClosed, out);
                     return;
@@ -565,6 +572,9 @@ impl Session {
                     return;
                 }
             }
+        }
+        if got_data {
+            self.last_data = Instant::now();
         }
         let State::Open(ws) = &mut self.state else {
             return;

@@ -153,9 +153,10 @@ pub(crate) fn run(mut s: ShardSetup) {
         let now = Instant::now();
         let timeout = match s.wait {
             WaitPolicy::Spin => Duration::ZERO,
-            _ if !out.is_empty() || slots.iter().any(|sl| sl.pending_read) => {
-                Duration::from_micros(100)
-            }
+            // a session stopped at its read budget: its data is waiting, read it now
+            _ if out.is_empty() && slots.iter().any(|sl| sl.pending_read) => Duration::ZERO,
+            // backlogged: give the route stage a moment
+            _ if !out.is_empty() => Duration::from_micros(100),
             _ => next_timer
                 .saturating_duration_since(now)
                 .min(Duration::from_millis(50)),
@@ -202,6 +203,12 @@ pub(crate) fn run(mut s: ShardSetup) {
                 slot.pending_read = slot.session.on_ready(registry, sink);
             }
         }
+        // what was read goes out now: commands and timers can wait, the consumer should not
+        if !backlogged && !out.is_empty() {
+            record_stage(&mut stage, &out, &s.counters, &mut stage_published);
+            publish(&mut s, &slots, &mut out, &mut pending_drops);
+        }
+        let registry = s.poll.registry();
         // commands
         loop {
             match s.commands.try_recv() {
@@ -289,20 +296,7 @@ pub(crate) fn run(mut s: ShardSetup) {
             let j = slots.len() - 1;
             slots[i].successor = Some(j);
         }
-        if let Some(h) = stage.as_mut() {
-            let now = sys::now().0;
-            for e in &out {
-                if e.ts_recv > 0 && now > e.ts_recv {
-                    let _ = h.record((now - e.ts_recv) as u64);
-                }
-            }
-            if stage_published.elapsed() >= Duration::from_secs(1) && !h.is_empty() {
-                stage_published = Instant::now();
-                for (slot, q) in s.counters.stage_ns.iter().zip([0.5, 0.99, 0.999, 1.0]) {
-                    slot.store(h.value_at_quantile(q), Ordering::Relaxed);
-                }
-            }
-        }
+        record_stage(&mut stage, &out, &s.counters, &mut stage_published);
         publish(&mut s, &slots, &mut out, &mut pending_drops);
         if s.shutdown.load(Ordering::Acquire) {
             for slot in &mut slots {
@@ -311,6 +305,32 @@ pub(crate) fn run(mut s: ShardSetup) {
             }
             publish(&mut s, &slots, &mut out, &mut pending_drops);
             break;
+        }
+    }
+}
+
+/// Socket read → published, per event (the shard's stage histogram).
+fn record_stage(
+    stage: &mut Option<hdrhistogram::Histogram<u64>>,
+    out: &[Event],
+    counters: &ShardCounters,
+    published: &mut Instant,
+) {
+    let Some(h) = stage.as_mut() else {
+        return;
+    };
+    if !out.is_empty() {
+        let now = sys::now().0;
+        for e in out {
+            if e.ts_recv > 0 && now > e.ts_recv {
+                let _ = h.record((now - e.ts_recv) as u64);
+            }
+        }
+    }
+    if published.elapsed() >= Duration::from_secs(1) && !h.is_empty() {
+        *published = Instant::now();
+        for (slot, q) in counters.stage_ns.iter().zip([0.5, 0.99, 0.999, 1.0]) {
+            slot.store(h.value_at_quantile(q), Ordering::Relaxed);
         }
     }
 }
