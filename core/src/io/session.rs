@@ -25,6 +25,9 @@ use tungstenite::{Message, WebSocket};
 /// back (at once) for the rest.
 const READ_BUDGET: usize = 256;
 
+/// With eager publishing, frames of one read call between two publishes.
+const EAGER_BATCH: usize = 16;
+
 /// Why a connection ended: `v[1]` of a `Disconnected` status event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i64)]
@@ -468,6 +471,18 @@ impl Session {
     /// stopped at its read budget with data possibly left (readiness is edge-triggered: the
     /// caller must call again).
     pub fn on_ready(&mut self, registry: &Registry, out: &mut Vec<Event>) -> bool {
+        self.on_ready_publishing(registry, out, None)
+    }
+
+    /// [`Session::on_ready`], calling `publish(out)` after the first data frame it parses and
+    /// then after every [`EAGER_BATCH`]-th, so the first events of a read reach the consumer
+    /// before the rest are parsed (and before the read that finds the socket drained).
+    pub fn on_ready_publishing(
+        &mut self,
+        registry: &Registry,
+        out: &mut Vec<Event>,
+        publish: Option<&mut dyn FnMut(&mut Vec<Event>)>,
+    ) -> bool {
         self.more = false;
         match std::mem::replace(&mut self.state, State::Done) {
             State::Handshaking(mid) => match mid.handshake() {
@@ -476,7 +491,7 @@ impl Session {
                     self.attempts = 0;
                     self.cfg.gate.success();
                     out.push(self.status(StatusCode::Connected, self.conn as i64, 0));
-                    self.read(registry, out);
+                    self.read(registry, out, publish);
                 }
                 Err(HandshakeError::Interrupted(mid)) => self.state = State::Handshaking(mid),
                 Err(HandshakeError::Failure(e)) => {
@@ -494,14 +509,19 @@ impl Session {
             },
             State::Open(ws) => {
                 self.state = State::Open(ws);
-                self.read(registry, out);
+                self.read(registry, out, publish);
             }
             other => self.state = other,
         }
         self.more
     }
 
-    fn read(&mut self, registry: &Registry, out: &mut Vec<Event>) {
+    fn read(
+        &mut self,
+        registry: &Registry,
+        out: &mut Vec<Event>,
+        mut publish: Option<&mut dyn FnMut(&mut Vec<Event>)>,
+    ) {
         let State::Open(ws) = &mut self.state else {
             return;
         };
@@ -510,6 +530,7 @@ impl Session {
         self.more = true;
         // one clock read per call, not per frame (the stale watchdog needs no finer)
         let mut got_data = false;
+        let mut frames_read = 0usize;
         for _ in 0..READ_BUDGET {
             match ws.read() {
                 Ok(Message::Text(text)) => {
@@ -554,6 +575,14 @@ impl Session {
                         Ok(_) => {}
                         Err(e) => out.push(parse_error_status(self.cfg.venue, &e, ts)),
                     }
+                    // the first frame of a read at once (sparse traffic: every frame), then in
+                    // batches of EAGER_BATCH (bursts: the consumer's per-batch costs amortise)
+                    if frames_read % EAGER_BATCH == 0 {
+                        if let Some(p) = publish.as_mut() {
+                            p(out);
+                        }
+                    }
+                    frames_read += 1;
                 }
                 Ok(Message::Binary(_)) | Ok(Message::Pong(_)) | Ok(Message::Frame(_)) => {}
                 Ok(Message::Ping(_)) => got_data = true, // tungstenite queues the pong

@@ -63,7 +63,9 @@ pub(crate) struct Waiter {
 
 impl Waiter {
     pub fn wake(&self) {
-        if self.parked.load(Ordering::SeqCst) {
+        // the first publish after the consumer parked unparks it; the next ones (frame by frame)
+        // find the flag cleared and cost one load
+        if self.parked.load(Ordering::SeqCst) && self.parked.swap(false, Ordering::SeqCst) {
             if let Ok(t) = self.thread.lock() {
                 if let Some(t) = t.as_ref() {
                     t.unpark();
@@ -172,6 +174,13 @@ pub(crate) fn run(mut s: ShardSetup) {
         }
         let registry = s.poll.registry();
         let backlogged = !out.is_empty();
+        // events go out frame by frame as they are parsed (not after the whole read)
+        let mut eager = |out: &mut Vec<Event>| {
+            if !out.is_empty() {
+                record_stage(&mut stage, out, &s.counters, &mut stage_published);
+                push_out(&mut s.ring, &mut s.stamps, &mut s.pushed, &s.waiter, out);
+            }
+        };
         for ev in events.iter() {
             if ev.token() == WAKER {
                 continue;
@@ -185,22 +194,22 @@ pub(crate) fn run(mut s: ShardSetup) {
                 continue;
             }
             if let Some(slot) = slots.get_mut(ev.token().0) {
-                let sink = if slot.holding {
-                    &mut slot.held
+                slot.pending_read = if slot.holding {
+                    slot.session.on_ready(registry, &mut slot.held)
                 } else {
-                    &mut out
+                    slot.session
+                        .on_ready_publishing(registry, &mut out, Some(&mut eager))
                 };
-                slot.pending_read = slot.session.on_ready(registry, sink);
             }
         }
         if !backlogged {
             for slot in slots.iter_mut().filter(|sl| sl.pending_read) {
-                let sink = if slot.holding {
-                    &mut slot.held
+                slot.pending_read = if slot.holding {
+                    slot.session.on_ready(registry, &mut slot.held)
                 } else {
-                    &mut out
+                    slot.session
+                        .on_ready_publishing(registry, &mut out, Some(&mut eager))
                 };
-                slot.pending_read = slot.session.on_ready(registry, sink);
             }
         }
         // what was read goes out now: commands and timers can wait, the consumer should not
@@ -383,31 +392,47 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
     }
     // What does not fit stays in `out` (the shard stops reading sockets meanwhile, so TCP
     // pushes back on the venue); beyond MAX_BACKLOG events it is dropped, counted and reported.
-    let done = if s.ring.is_abandoned() {
-        out.len()
-    } else if let Some(stamps) = s.stamps.as_mut() {
-        // the stamp goes first, so the consumer finds it when it pops these events; only
-        // what fits now is announced (the producer's free space can only grow meanwhile)
-        let n = out.len().min(s.ring.free_len());
-        if n > 0 {
-            s.pushed += n as u64;
-            let _ = stamps.push((s.pushed, sys::now().0));
-            s.ring.push_slice(&out[..n])
-        } else {
-            0
-        }
-    } else {
-        s.ring.push_slice(out)
-    };
-    out.drain(..done);
-    if done > 0 {
-        s.waiter.wake();
-    }
+    push_out(&mut s.ring, &mut s.stamps, &mut s.pushed, &s.waiter, out);
     if out.len() > MAX_BACKLOG {
         let lost = (out.len() - MAX_BACKLOG) as u64;
         out.truncate(MAX_BACKLOG);
         *pending_drops += lost;
         s.counters.ring_drops.fetch_add(lost, Ordering::Relaxed);
+    }
+}
+
+/// Moves as many of `out`'s events as fit into the route ring (in order) and wakes a parked
+/// consumer.
+fn push_out(
+    ring: &mut Producer<Event>,
+    stamps: &mut Option<Producer<(u64, i64)>>,
+    pushed: &mut u64,
+    waiter: &Waiter,
+    out: &mut Vec<Event>,
+) {
+    let done = if ring.is_abandoned() {
+        out.len()
+    } else if let Some(stamps) = stamps.as_mut() {
+        // the stamp goes first, so the consumer finds it when it pops these events; only
+        // what fits now is announced (the producer's free space can only grow meanwhile)
+        let n = out.len().min(ring.free_len());
+        if n > 0 {
+            *pushed += n as u64;
+            let _ = stamps.push((*pushed, sys::now().0));
+            ring.push_slice(&out[..n])
+        } else {
+            0
+        }
+    } else {
+        ring.push_slice(out)
+    };
+    if done == out.len() {
+        out.clear();
+    } else {
+        out.drain(..done);
+    }
+    if done > 0 {
+        waiter.wake();
     }
 }
 
