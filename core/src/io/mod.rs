@@ -578,12 +578,11 @@ impl Stages {
                 continue;
             }
             let published = self.current[k].1;
-            if published >= e.ts_recv {
-                let _ = self
-                    .hist
-                    .socket_to_shard
-                    .record((published - e.ts_recv) as u64);
-            }
+            // (a clock stepping back records 0: every event is counted in every stage)
+            let _ = self
+                .hist
+                .socket_to_shard
+                .record((published - e.ts_recv).max(0) as u64);
             match self.inflight.back_mut() {
                 Some((ns, count)) if *ns == published && *count < u32::MAX => *count += 1,
                 _ => self.inflight.push_back((published, 1)),
@@ -600,21 +599,17 @@ impl Stages {
             if e.kind == Kind::Status as u8 || e.ts_recv <= 0 {
                 continue;
             }
-            if now > e.ts_recv {
-                let _ = self
-                    .hist
-                    .socket_to_consumer
-                    .record((now - e.ts_recv) as u64);
-            }
+            let _ = self
+                .hist
+                .socket_to_consumer
+                .record((now - e.ts_recv).max(0) as u64);
             let Some((published, count)) = self.inflight.front_mut() else {
                 continue;
             };
-            if now >= *published {
-                let _ = self
-                    .hist
-                    .shard_to_consumer
-                    .record((now - *published) as u64);
-            }
+            let _ = self
+                .hist
+                .shard_to_consumer
+                .record((now - *published).max(0) as u64);
             *count -= 1;
             if *count == 0 {
                 self.inflight.pop_front();
