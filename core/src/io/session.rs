@@ -25,6 +25,9 @@ use tungstenite::{Message, WebSocket};
 /// back (at once) for the rest.
 const READ_BUDGET: usize = 256;
 
+/// Where a session hands what it parsed so far while it reads (the shard's ring), if anywhere.
+pub type Publish<'a> = Option<&'a mut dyn FnMut(&mut Vec<Event>)>;
+
 /// With eager publishing, frames of one read call between two publishes.
 const EAGER_BATCH: usize = 16;
 
@@ -481,7 +484,7 @@ impl Session {
         &mut self,
         registry: &Registry,
         out: &mut Vec<Event>,
-        publish: Option<&mut dyn FnMut(&mut Vec<Event>)>,
+        publish: Publish<'_>,
     ) -> bool {
         self.more = false;
         match std::mem::replace(&mut self.state, State::Done) {
@@ -520,7 +523,7 @@ impl Session {
         &mut self,
         registry: &Registry,
         out: &mut Vec<Event>,
-        mut publish: Option<&mut dyn FnMut(&mut Vec<Event>)>,
+        mut publish: Publish<'_>,
     ) {
         let State::Open(ws) = &mut self.state else {
             return;
