@@ -14,6 +14,14 @@
 //!   and the feed runs with `FeedBuilder::stage_timing`, giving per-event hdrhistograms of
 //!   socket read → consumer, socket read → published into the route ring by the io shard, and
 //!   shard → consumer. The first 0.2 s of each point are a warm-up and discarded.
+//!   `socket_to_shard` ends when the io shard pushes the event into its SPSC ring to the route
+//!   stage; `shard_to_consumer` runs from there to the `Feed::poll` that hands it to this
+//!   thread (route stage, consumer ring and the wake-up of a parked or descheduled consumer).
+//!   Both ends are wall-clock stamps of the same machine (`SystemTime`, vDSO).
+//!
+//! Spin mode busy-polls in both the io shard and the consumer: with the server thread that is
+//! three runnable threads on a 2-CPU machine, so its tails (and often medians) show the
+//! scheduler's time slices, not tickwire. It needs two free cores to mean anything.
 //!
 //! The source is this harness's own TLS/plain WebSocket server thread, not `tickwire::sim`: the
 //! simulator paces with sleeps and polls its clients every 1 ms, so it cannot hold a rate. The

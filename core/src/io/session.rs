@@ -519,12 +519,7 @@ impl Session {
         self.more
     }
 
-    fn read(
-        &mut self,
-        registry: &Registry,
-        out: &mut Vec<Event>,
-        mut publish: Publish<'_>,
-    ) {
+    fn read(&mut self, registry: &Registry, out: &mut Vec<Event>, mut publish: Publish<'_>) {
         let State::Open(ws) = &mut self.state else {
             return;
         };
