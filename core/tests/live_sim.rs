@@ -515,3 +515,55 @@ fn rest_defaults_to_the_endpoint_host() {
     feed.shutdown();
     sim.shutdown();
 }
+
+/// Stage timing (a benchmark aid) is off by default; on, every delivered trade is counted in each
+/// stage's histogram, over two shards, and a reset empties them. Counts only: nothing timed.
+#[test]
+fn stage_timing_counts_every_trade_per_stage() {
+    let sim = sim(1500);
+    let feed = feed(&sim, |b| b);
+    assert!(feed.stage_histograms().is_none());
+    feed.shutdown();
+
+    let mut feed = FeedBuilder::new()
+        .endpoint(sim.ws_url())
+        .rest_endpoint(sim.rest_url())
+        .ca_pem(sim.ca_pem().as_bytes().to_vec())
+        .stage_timing(true)
+        .streams_per_connection(1)
+        .shards(2)
+        .subscribe(Subscription::parse("binance:BTCUSDT:trades,bbo").unwrap())
+        .start()
+        .expect("feed");
+    let mut seen = Seen::default();
+    seen.until(
+        &mut feed,
+        "trades and quotes from both shards",
+        15,
+        |s, _| {
+            [Kind::Trade, Kind::Quote]
+                .iter()
+                .all(|k| s.events.iter().filter(|e| e.kind == *k as u8).count() >= 20)
+        },
+    );
+    let data = seen
+        .events
+        .iter()
+        .filter(|e| e.kind != Kind::Status as u8 && e.ts_recv > 0)
+        .count() as u64;
+    let h = feed.stage_histograms().expect("stage timing on");
+    // every delivered data event crossed all three stages (the shard stage also counts what
+    // was popped from the shard rings but not yet delivered)
+    assert_eq!(h.socket_to_consumer.len(), data);
+    assert_eq!(h.shard_to_consumer.len(), data);
+    assert!(
+        h.socket_to_shard.len() >= data,
+        "{} < {data}",
+        h.socket_to_shard.len()
+    );
+    feed.reset_stage_histograms();
+    let h = feed.stage_histograms().expect("stage timing on");
+    assert!(h.socket_to_consumer.is_empty() && h.socket_to_shard.is_empty());
+    feed.shutdown();
+    sim.shutdown();
+}

@@ -105,6 +105,7 @@ pub struct FeedBuilder {
     heartbeat: Option<Duration>,
     gate: GateConfig,
     watch: crate::watchdog::WatchConfig,
+    stage_timing: bool,
 }
 
 impl Default for FeedBuilder {
@@ -130,6 +131,7 @@ impl Default for FeedBuilder {
             heartbeat: None,
             gate: GateConfig::default(),
             watch: crate::watchdog::WatchConfig::default(),
+            stage_timing: false,
         }
     }
 }
@@ -238,6 +240,15 @@ impl FeedBuilder {
         self
     }
 
+    /// Per-stage latency histograms ([`Feed::stage_histograms`]), a benchmark aid: each shard
+    /// stamps every batch it publishes into the route ring, and the consumer's poll records
+    /// socket read → published and published → delivered per event. Off by default (it costs
+    /// a clock read per batch and three histogram records per event).
+    pub fn stage_timing(mut self, on: bool) -> Self {
+        self.stage_timing = on;
+        self
+    }
+
     /// Also record every raw frame (WebSocket and REST) with its receive stamp to a `.twrec`
     /// file, replayable with `tickwire replay`.
     pub fn record_to(mut self, path: impl Into<std::path::PathBuf>) -> Self {
@@ -324,6 +335,7 @@ impl FeedBuilder {
         }
 
         let mut shard_rings = Vec::new();
+        let mut stamp_rings = Vec::new();
         let mut shards = Vec::new();
         let mut threads = Vec::new();
         for (index, list) in sessions.into_iter().enumerate() {
@@ -332,7 +344,16 @@ impl FeedBuilder {
             let waker = shard::waker(&poll).map_err(FeedError::Io)?;
             let (tx, rx) = mpsc::channel();
             let counters = Arc::new(ShardCounters::default());
+            let stamps = if self.stage_timing {
+                let (tx, rx) = ring::channel(1 << 16);
+                stamp_rings.push(rx);
+                Some(tx)
+            } else {
+                None
+            };
             let setup = shard::ShardSetup {
+                stamps,
+                pushed: 0,
                 index,
                 pin: self.pin,
                 wait: self.wait,
@@ -411,6 +432,7 @@ impl FeedBuilder {
             watchdog: crate::watchdog::Watchdog::new(self.watch),
             waiter,
             last_watch: Instant::now(),
+            stages: self.stage_timing.then(|| Stages::new(stamp_rings)),
         })
     }
 
@@ -494,6 +516,112 @@ pub struct Feed {
     watchdog: crate::watchdog::Watchdog,
     last_watch: Instant,
     waiter: Arc<shard::Waiter>,
+    stages: Option<Stages>,
+}
+
+/// Latency histograms (ns) per stage, from [`FeedBuilder::stage_timing`].
+#[derive(Clone, Debug)]
+pub struct StageHistograms {
+    /// Socket read → delivered to the consumer by `poll` (every non-status event).
+    pub socket_to_consumer: hdrhistogram::Histogram<u64>,
+    /// Socket read → published into the route ring by the io shard (parse included).
+    pub socket_to_shard: hdrhistogram::Histogram<u64>,
+    /// Published by the shard → delivered by `poll` (route stage and consumer hand-off). Events
+    /// are matched in order, so the split is exact when the route stage emits one event per
+    /// shard event (trades, quotes); books and dedupe make it approximate.
+    pub shard_to_consumer: hdrhistogram::Histogram<u64>,
+}
+
+fn histogram() -> hdrhistogram::Histogram<u64> {
+    hdrhistogram::Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("histogram bounds")
+}
+
+/// Stage timing state of the consumer side.
+struct Stages {
+    logs: Vec<Consumer<(u64, i64)>>,
+    /// Per shard: events popped from its ring so far, and the current stamp `(end, ns)`.
+    popped: Vec<u64>,
+    current: Vec<(u64, i64)>,
+    /// Publish stamps of shard events popped but not yet delivered: `(ns, count)`.
+    inflight: VecDeque<(i64, u32)>,
+    hist: StageHistograms,
+}
+
+impl Stages {
+    fn new(logs: Vec<Consumer<(u64, i64)>>) -> Stages {
+        let n = logs.len();
+        Stages {
+            logs,
+            popped: vec![0; n],
+            current: vec![(0, 0); n],
+            inflight: VecDeque::new(),
+            hist: StageHistograms {
+                socket_to_consumer: histogram(),
+                socket_to_shard: histogram(),
+                shard_to_consumer: histogram(),
+            },
+        }
+    }
+
+    /// `events` were just popped from shard `k`'s ring.
+    fn popped(&mut self, k: usize, events: &[Event]) {
+        for e in events {
+            let idx = self.popped[k];
+            self.popped[k] += 1;
+            while self.current[k].0 <= idx {
+                match self.logs[k].pop() {
+                    Some(s) => self.current[k] = s,
+                    None => break,
+                }
+            }
+            if e.kind == Kind::Status as u8 || e.ts_recv <= 0 {
+                continue;
+            }
+            let published = self.current[k].1;
+            // (a clock stepping back records 0: every event is counted in every stage)
+            let _ = self
+                .hist
+                .socket_to_shard
+                .record((published - e.ts_recv).max(0) as u64);
+            match self.inflight.back_mut() {
+                Some((ns, count)) if *ns == published && *count < u32::MAX => *count += 1,
+                _ => self.inflight.push_back((published, 1)),
+            }
+        }
+        if self.inflight.len() > 1 << 16 {
+            self.inflight.clear(); // the route stage dropped or merged events: resynchronise
+        }
+    }
+
+    /// `events` were just delivered at `now`.
+    fn delivered(&mut self, events: &[Event], now: i64) {
+        for e in events {
+            if e.kind == Kind::Status as u8 || e.ts_recv <= 0 {
+                continue;
+            }
+            let _ = self
+                .hist
+                .socket_to_consumer
+                .record((now - e.ts_recv).max(0) as u64);
+            let Some((published, count)) = self.inflight.front_mut() else {
+                continue;
+            };
+            let _ = self
+                .hist
+                .shard_to_consumer
+                .record((now - *published).max(0) as u64);
+            *count -= 1;
+            if *count == 0 {
+                self.inflight.pop_front();
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.hist.socket_to_consumer.reset();
+        self.hist.socket_to_shard.reset();
+        self.hist.shard_to_consumer.reset();
+    }
 }
 
 impl fmt::Debug for Feed {
@@ -513,6 +641,9 @@ impl Feed {
         if n > 0 {
             self.delivered += n as u64;
             let now = sys::now().0;
+            if let Some(st) = self.stages.as_mut() {
+                st.delivered(&out[..n], now);
+            }
             if let Some(h) = self.latency.as_mut() {
                 for e in &out[..n] {
                     if e.kind != Kind::Status as u8 && e.ts_recv > 0 && now > e.ts_recv {
@@ -569,6 +700,9 @@ impl Feed {
                 let n = ring.pop_into(&mut self.scratch);
                 if n == 0 {
                     break;
+                }
+                if let Some(st) = self.stages.as_mut() {
+                    st.popped(k, &self.scratch[..n]);
                 }
                 self.pipeline
                     .process(k as u32, &self.scratch[..n], &mut |e| staged.push_back(*e));
@@ -726,6 +860,18 @@ impl Feed {
         m.uptime = self.started.elapsed().as_secs_f64();
         m.last_error = self.last_error.lock().ok().and_then(|g| g.clone());
         m
+    }
+
+    /// Per-stage latency histograms; `None` unless [`FeedBuilder::stage_timing`] is on.
+    pub fn stage_histograms(&self) -> Option<StageHistograms> {
+        self.stages.as_ref().map(|s| s.hist.clone())
+    }
+
+    /// Empties the stage histograms (e.g. after a warm-up).
+    pub fn reset_stage_histograms(&mut self) {
+        if let Some(s) = self.stages.as_mut() {
+            s.reset();
+        }
     }
 
     /// Stops every thread and waits for them. Also done on drop.

@@ -21,6 +21,16 @@ use tungstenite::handshake::{HandshakeError, MidHandshake};
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Message, WebSocket};
 
+/// Frames one `on_ready` call reads at most before the shard publishes what it has and comes
+/// back (at once) for the rest.
+const READ_BUDGET: usize = 256;
+
+/// Where a session hands what it parsed so far while it reads (the shard's ring), if anywhere.
+pub type Publish<'a> = Option<&'a mut dyn FnMut(&mut Vec<Event>)>;
+
+/// With eager publishing, frames of one read call between two publishes.
+const EAGER_BATCH: usize = 16;
+
 /// Why a connection ended: `v[1]` of a `Disconnected` status event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i64)]
@@ -464,6 +474,18 @@ impl Session {
     /// stopped at its read budget with data possibly left (readiness is edge-triggered: the
     /// caller must call again).
     pub fn on_ready(&mut self, registry: &Registry, out: &mut Vec<Event>) -> bool {
+        self.on_ready_publishing(registry, out, None)
+    }
+
+    /// [`Session::on_ready`], calling `publish(out)` after the first data frame it parses and
+    /// then after every [`EAGER_BATCH`]-th, so the first events of a read reach the consumer
+    /// before the rest are parsed (and before the read that finds the socket drained).
+    pub fn on_ready_publishing(
+        &mut self,
+        registry: &Registry,
+        out: &mut Vec<Event>,
+        publish: Publish<'_>,
+    ) -> bool {
         self.more = false;
         match std::mem::replace(&mut self.state, State::Done) {
             State::Handshaking(mid) => match mid.handshake() {
@@ -472,7 +494,7 @@ impl Session {
                     self.attempts = 0;
                     self.cfg.gate.success();
                     out.push(self.status(StatusCode::Connected, self.conn as i64, 0));
-                    self.read(registry, out);
+                    self.read(registry, out, publish);
                 }
                 Err(HandshakeError::Interrupted(mid)) => self.state = State::Handshaking(mid),
                 Err(HandshakeError::Failure(e)) => {
@@ -490,23 +512,28 @@ impl Session {
             },
             State::Open(ws) => {
                 self.state = State::Open(ws);
-                self.read(registry, out);
+                self.read(registry, out, publish);
             }
             other => self.state = other,
         }
         self.more
     }
 
-    fn read(&mut self, registry: &Registry, out: &mut Vec<Event>) {
+    fn read(&mut self, registry: &Registry, out: &mut Vec<Event>, mut publish: Publish<'_>) {
         let State::Open(ws) = &mut self.state else {
             return;
         };
-        // A budget keeps one busy connection from starving the others on the shard.
+        // A budget keeps one busy connection from starving the others on the shard, and bounds
+        // how long the first events of a burst wait before the shard publishes them.
         self.more = true;
-        for _ in 0..4096 {
+        // one clock read per call, not per frame (the stale watchdog needs no finer)
+        let mut got_data = false;
+        let mut frames_read = 0usize;
+        for _ in 0..READ_BUDGET {
             match ws.read() {
                 Ok(Message::Text(text)) => {
                     let ts = ws.get_ref().last_read;
+                    got_data = true;
                     self.stats.frames += 1;
                     if let Some(rec) = &self.cfg.recorder {
                         rec.frame(
@@ -517,7 +544,6 @@ impl Session {
                             text.as_bytes(),
                         );
                     }
-                    self.last_data = Instant::now();
                     match self.parser.parse_frame(text.as_bytes(), ts, out) {
                         Ok(Control::Data) => self.has_data = true,
                         Ok(Control::Ack { .. }) => self.stats.acks += 1,
@@ -547,9 +573,17 @@ impl Session {
                         Ok(_) => {}
                         Err(e) => out.push(parse_error_status(self.cfg.venue, &e, ts)),
                     }
+                    // the first frame of a read at once (sparse traffic: every frame), then in
+                    // batches of EAGER_BATCH (bursts: the consumer's per-batch costs amortise)
+                    if frames_read % EAGER_BATCH == 0 {
+                        if let Some(p) = publish.as_mut() {
+                            p(out);
+                        }
+                    }
+                    frames_read += 1;
                 }
                 Ok(Message::Binary(_)) | Ok(Message::Pong(_)) | Ok(Message::Frame(_)) => {}
-                Ok(Message::Ping(_)) => self.last_data = Instant::now(), // tungstenite queues the pong
+                Ok(Message::Ping(_)) => got_data = true, // tungstenite queues the pong
                 Ok(Message::Close(_)) => {
                     self.close(registry, CloseReason::PeerClosed, out);
                     return;
@@ -565,6 +599,9 @@ impl Session {
                     return;
                 }
             }
+        }
+        if got_data {
+            self.last_data = Instant::now();
         }
         let State::Open(ws) = &mut self.state else {
             return;

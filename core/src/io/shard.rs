@@ -63,7 +63,9 @@ pub(crate) struct Waiter {
 
 impl Waiter {
     pub fn wake(&self) {
-        if self.parked.load(Ordering::SeqCst) {
+        // the first publish after the consumer parked unparks it; the next ones (frame by frame)
+        // find the flag cleared and cost one load
+        if self.parked.load(Ordering::SeqCst) && self.parked.swap(false, Ordering::SeqCst) {
             if let Ok(t) = self.thread.lock() {
                 if let Some(t) = t.as_ref() {
                     t.unpark();
@@ -86,6 +88,11 @@ pub(crate) struct ShardSetup {
     pub counters: Arc<ShardCounters>,
     pub last_error: Arc<std::sync::Mutex<Option<String>>>,
     pub waiter: Arc<Waiter>,
+    /// Stage timing (a benchmark aid, off by default): before each batch goes into `ring`,
+    /// `(events pushed into the ring so far including this batch, publish time in ns)`.
+    pub stamps: Option<Producer<(u64, i64)>>,
+    /// Events pushed into `ring` so far (counted only with `stamps`).
+    pub pushed: u64,
 }
 
 struct Slot {
@@ -148,9 +155,10 @@ pub(crate) fn run(mut s: ShardSetup) {
         let now = Instant::now();
         let timeout = match s.wait {
             WaitPolicy::Spin => Duration::ZERO,
-            _ if !out.is_empty() || slots.iter().any(|sl| sl.pending_read) => {
-                Duration::from_micros(100)
-            }
+            // a session stopped at its read budget: its data is waiting, read it now
+            _ if out.is_empty() && slots.iter().any(|sl| sl.pending_read) => Duration::ZERO,
+            // backlogged: give the route stage a moment
+            _ if !out.is_empty() => Duration::from_micros(100),
             _ => next_timer
                 .saturating_duration_since(now)
                 .min(Duration::from_millis(50)),
@@ -166,6 +174,13 @@ pub(crate) fn run(mut s: ShardSetup) {
         }
         let registry = s.poll.registry();
         let backlogged = !out.is_empty();
+        // events go out frame by frame as they are parsed (not after the whole read)
+        let mut eager = |out: &mut Vec<Event>| {
+            if !out.is_empty() {
+                record_stage(&mut stage, out, &s.counters, &mut stage_published);
+                push_out(&mut s.ring, &mut s.stamps, &mut s.pushed, &s.waiter, out);
+            }
+        };
         for ev in events.iter() {
             if ev.token() == WAKER {
                 continue;
@@ -179,24 +194,30 @@ pub(crate) fn run(mut s: ShardSetup) {
                 continue;
             }
             if let Some(slot) = slots.get_mut(ev.token().0) {
-                let sink = if slot.holding {
-                    &mut slot.held
+                slot.pending_read = if slot.holding {
+                    slot.session.on_ready(registry, &mut slot.held)
                 } else {
-                    &mut out
+                    slot.session
+                        .on_ready_publishing(registry, &mut out, Some(&mut eager))
                 };
-                slot.pending_read = slot.session.on_ready(registry, sink);
             }
         }
         if !backlogged {
             for slot in slots.iter_mut().filter(|sl| sl.pending_read) {
-                let sink = if slot.holding {
-                    &mut slot.held
+                slot.pending_read = if slot.holding {
+                    slot.session.on_ready(registry, &mut slot.held)
                 } else {
-                    &mut out
+                    slot.session
+                        .on_ready_publishing(registry, &mut out, Some(&mut eager))
                 };
-                slot.pending_read = slot.session.on_ready(registry, sink);
             }
         }
+        // what was read goes out now: commands and timers can wait, the consumer should not
+        if !backlogged && !out.is_empty() {
+            record_stage(&mut stage, &out, &s.counters, &mut stage_published);
+            publish(&mut s, &slots, &mut out, &mut pending_drops);
+        }
+        let registry = s.poll.registry();
         // commands
         loop {
             match s.commands.try_recv() {
@@ -284,20 +305,7 @@ pub(crate) fn run(mut s: ShardSetup) {
             let j = slots.len() - 1;
             slots[i].successor = Some(j);
         }
-        if let Some(h) = stage.as_mut() {
-            let now = sys::now().0;
-            for e in &out {
-                if e.ts_recv > 0 && now > e.ts_recv {
-                    let _ = h.record((now - e.ts_recv) as u64);
-                }
-            }
-            if stage_published.elapsed() >= Duration::from_secs(1) && !h.is_empty() {
-                stage_published = Instant::now();
-                for (slot, q) in s.counters.stage_ns.iter().zip([0.5, 0.99, 0.999, 1.0]) {
-                    slot.store(h.value_at_quantile(q), Ordering::Relaxed);
-                }
-            }
-        }
+        record_stage(&mut stage, &out, &s.counters, &mut stage_published);
         publish(&mut s, &slots, &mut out, &mut pending_drops);
         if s.shutdown.load(Ordering::Acquire) {
             for slot in &mut slots {
@@ -306,6 +314,32 @@ pub(crate) fn run(mut s: ShardSetup) {
             }
             publish(&mut s, &slots, &mut out, &mut pending_drops);
             break;
+        }
+    }
+}
+
+/// Socket read → published, per event (the shard's stage histogram).
+fn record_stage(
+    stage: &mut Option<hdrhistogram::Histogram<u64>>,
+    out: &[Event],
+    counters: &ShardCounters,
+    published: &mut Instant,
+) {
+    let Some(h) = stage.as_mut() else {
+        return;
+    };
+    if !out.is_empty() {
+        let now = sys::now().0;
+        for e in out {
+            if e.ts_recv > 0 && now > e.ts_recv {
+                let _ = h.record((now - e.ts_recv) as u64);
+            }
+        }
+    }
+    if published.elapsed() >= Duration::from_secs(1) && !h.is_empty() {
+        *published = Instant::now();
+        for (slot, q) in counters.stage_ns.iter().zip([0.5, 0.99, 0.999, 1.0]) {
+            slot.store(h.value_at_quantile(q), Ordering::Relaxed);
         }
     }
 }
@@ -353,24 +387,52 @@ fn publish(s: &mut ShardSetup, slots: &[Slot], out: &mut Vec<Event>, pending_dro
         );
         if s.ring.push(report).is_ok() {
             *pending_drops = 0;
+            s.pushed += 1;
         }
     }
     // What does not fit stays in `out` (the shard stops reading sockets meanwhile, so TCP
     // pushes back on the venue); beyond MAX_BACKLOG events it is dropped, counted and reported.
-    let done = if s.ring.is_abandoned() {
-        out.len()
-    } else {
-        s.ring.push_slice(out)
-    };
-    out.drain(..done);
-    if done > 0 {
-        s.waiter.wake();
-    }
+    push_out(&mut s.ring, &mut s.stamps, &mut s.pushed, &s.waiter, out);
     if out.len() > MAX_BACKLOG {
         let lost = (out.len() - MAX_BACKLOG) as u64;
         out.truncate(MAX_BACKLOG);
         *pending_drops += lost;
         s.counters.ring_drops.fetch_add(lost, Ordering::Relaxed);
+    }
+}
+
+/// Moves as many of `out`'s events as fit into the route ring (in order) and wakes a parked
+/// consumer.
+fn push_out(
+    ring: &mut Producer<Event>,
+    stamps: &mut Option<Producer<(u64, i64)>>,
+    pushed: &mut u64,
+    waiter: &Waiter,
+    out: &mut Vec<Event>,
+) {
+    let done = if ring.is_abandoned() {
+        out.len()
+    } else if let Some(stamps) = stamps.as_mut() {
+        // the stamp goes first, so the consumer finds it when it pops these events; only
+        // what fits now is announced (the producer's free space can only grow meanwhile)
+        let n = out.len().min(ring.free_len());
+        if n > 0 {
+            *pushed += n as u64;
+            let _ = stamps.push((*pushed, sys::now().0));
+            ring.push_slice(&out[..n])
+        } else {
+            0
+        }
+    } else {
+        ring.push_slice(out)
+    };
+    if done == out.len() {
+        out.clear();
+    } else {
+        out.drain(..done);
+    }
+    if done > 0 {
+        waiter.wake();
     }
 }
 
