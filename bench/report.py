@@ -573,8 +573,9 @@ def build(args: argparse.Namespace) -> str:
                            f"{num(p.get('tickwire_us_per_frame')):.3f}" if num(p.get("tickwire_us_per_frame")) is not None else "—",
                            f"{num(p.get('ratio')):.1f}×" if num(p.get("ratio")) is not None else "—"] for p in peers],
                          "llrrrr"), ""]
-        elif py.get("peers_skipped"):
-            md += [f"Peers skipped: {py['peers_skipped']}.", ""]
+        ps = py.get("peers_skipped")
+        if ps:
+            md += ["Peers skipped: " + "; ".join(ps if isinstance(ps, list) else [str(ps)]) + ".", ""]
         e2e = py.get("end_to_end") or []
         if e2e:
             md += ["End to end over loopback TLS from the same simulator (`tickwire sim --venue binance`), "
