@@ -9,7 +9,7 @@ depth diffs of BTCUSDT; each counts the WebSocket data frames it handled in the 
 measurement window after a warm-up. Nothing is estimated: a client that cannot connect gives a
 row with "skipped" and the reason.
 
-    python bench/peers/e2e.py [--rates 5000,20000] [--warmup 1] [--measure 4]   # prints JSON
+    python bench/peers/e2e.py [--rates 5000,20000,50000] [--warmup 1] [--measure 4]   # prints JSON
 
 Environment: TICKWIRE_CLI (the tickwire binary), CF_PYTHON (cryptofeed's venv python).
 """
@@ -126,7 +126,7 @@ def run(rates: List[int], warmup: float, measure: float, cf_python: Optional[str
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rates", default="5000,20000")
+    ap.add_argument("--rates", default="5000,20000,50000")
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--measure", type=float, default=4.0)
     a = ap.parse_args()

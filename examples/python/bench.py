@@ -6,7 +6,7 @@ the peer (cryptofeed) on the same Binance and OKX frames and end to end from the
 Environment: TW_BENCH_OUT=DIR also writes DIR/python.json (T8 figures, the peer table, the end
 to end rows; every figure measured in this run); TW_BENCH_QUICK=1 fewer repeats, one end-to-end
 rate, shorter windows; CF_PYTHON cryptofeed's venv python; TICKWIRE_CLI the tickwire binary
-(for `tickwire sim`); TW_BENCH_E2E_RATES (default 5000,20000).
+(for `tickwire sim`); TW_BENCH_E2E_RATES (default 5000,20000,50000; quick: 20000).
 """
 
 import json
@@ -235,7 +235,7 @@ def end_to_end():
     sys.path.insert(0, str(ROOT / "bench/peers"))
     import e2e  # bench/peers/e2e.py
 
-    rates = [int(x) for x in os.environ.get("TW_BENCH_E2E_RATES", "5000" if QUICK else "5000,20000").split(",")]
+    rates = [int(x) for x in os.environ.get("TW_BENCH_E2E_RATES", "20000" if QUICK else "5000,20000,50000").split(",")]
     warmup, measure = (0.5, 2.0) if QUICK else (1.0, 4.0)
     got = e2e.run(rates, warmup, measure, CF_PYTHON)
     RESULT["end_to_end"] = got["end_to_end"]
