@@ -154,6 +154,11 @@ def rate(v: Optional[float], unit: str = "/s") -> str:
     return f"{v:.3g} {unit}"
 
 
+def fmt(v: Any, spec: str, suffix: str = "") -> str:
+    x = num(v)
+    return "—" if x is None else f"{x:{spec}}{suffix}"
+
+
 def mib(v: Optional[float]) -> str:
     return "—" if v is None else f"{v / MB:.1f} MiB"
 
@@ -567,12 +572,15 @@ def build(args: argparse.Namespace) -> str:
         peers = py.get("peers") or []
         if peers:
             md += ["Same frames, same run: cryptofeed's own handler (its venv) vs tickwire's Python replay into numpy.", "",
-                   table(["venue", "message type", "frames", "cryptofeed µs/frame", "tickwire µs/frame", "ratio"],
-                         [[p.get("venue", "?"), p.get("message_type", "?"), p.get("frames", "—"),
-                           f"{num(p.get('cryptofeed_us_per_frame')):.2f}" if num(p.get("cryptofeed_us_per_frame")) is not None else "—",
-                           f"{num(p.get('tickwire_us_per_frame')):.3f}" if num(p.get("tickwire_us_per_frame")) is not None else "—",
-                           f"{num(p.get('ratio')):.1f}×" if num(p.get("ratio")) is not None else "—"] for p in peers],
-                         "llrrrr"), ""]
+                   table(["venue", "message type", "frames", "cryptofeed µs/frame", "tickwire µs/frame", "ratio",
+                          "tickwire µs/frame, fixed cost removed", "ratio"],
+                         [[p.get("venue", "?"), p.get("message_type", "?"), p.get("frames", "—"), fmt(p.get("cryptofeed_us_per_frame"), ".2f"),
+                           fmt(p.get("tickwire_us_per_frame"), ".3f"), fmt(p.get("ratio"), ".1f", "×"),
+                           fmt(p.get("tickwire_us_per_frame_net"), ".3f"), fmt(p.get("ratio_net"), ".1f", "×")] for p in peers],
+                         "llrrrrrr"), "",
+                   "tickwire's figures are whole Python replays (file open, parse, books, dedupe, numpy batches); the "
+                   "fixed-cost column subtracts a header-only (Binance; depth: a snapshot-only) replay, or for OKX is the slope over the frames repeated K times, "
+                   "measured in the same run (see examples/python/bench.py).", ""]
         ps = py.get("peers_skipped")
         if ps:
             md += ["Peers skipped: " + "; ".join(ps if isinstance(ps, list) else [str(ps)]) + ".", ""]
