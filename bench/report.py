@@ -435,11 +435,12 @@ def plots(out: pathlib.Path, live: Optional[dict], py: Optional[dict], benches: 
         made.append(("latency CDF", "latency_cdf.png"))
 
     peers = (py or {}).get("peers") or []
-    bars: List[Tuple[str, float, float]] = []
+    bars: List[Tuple[str, float, float, Optional[float]]] = []
     for p in peers:
-        c, t = num(p.get("cryptofeed_us_per_frame")), num(p.get("tickwire_us_per_frame"))
+        c, t, tn = num(p.get("cryptofeed_us_per_frame")), num(p.get("tickwire_us_per_frame")), num(p.get("tickwire_us_per_frame_net"))
         if c is not None and t is not None:
-            bars.append((f"{p.get('venue', '?')}\n{p.get('message_type', '?')}", c * 1e3, t * 1e3))
+            bars.append((f"{p.get('venue', '?')}\n{p.get('message_type', '?')}", c * 1e3, t * 1e3,
+                         tn * 1e3 if tn is not None and tn > 0 else None))
     native = [(k, b.per_element_ns()) for k, b in benches.items()
               if k in ("binance_trade_frame/tickwire", "binance_trade_frame/serde_json_generic",
                        "binance_depth_frame/parse_and_book_apply/20")]
@@ -452,8 +453,10 @@ def plots(out: pathlib.Path, live: Optional[dict], py: Optional[dict], benches: 
             ax = axes[0][i]
             i += 1
             xs = range(len(bars))
-            ax.bar([x - 0.2 for x in xs], [b[1] for b in bars], 0.4, label="cryptofeed (Python handler)")
-            ax.bar([x + 0.2 for x in xs], [b[2] for b in bars], 0.4, label="tickwire (Python replay → numpy)")
+            ax.bar([x - 0.27 for x in xs], [b[1] for b in bars], 0.27, label="cryptofeed (Python handler)")
+            ax.bar(list(xs), [b[2] for b in bars], 0.27, label="tickwire (whole Python replay → numpy)")
+            if any(b[3] for b in bars):
+                ax.bar([x + 0.27 for x in xs], [b[3] or 0 for b in bars], 0.27, label="tickwire, fixed cost removed")
             ax.set_xticks(list(xs))
             ax.set_xticklabels([b[0] for b in bars], fontsize=7)
             ax.set_yscale("log")
