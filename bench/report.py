@@ -476,6 +476,29 @@ def plots(out: pathlib.Path, live: Optional[dict], py: Optional[dict], benches: 
         fig.savefig(out / "per_frame.png", dpi=110)
         plt.close(fig)
         made.append(("per-frame time: tickwire vs peers", "per_frame.png"))
+    e2e = [e for e in ((py or {}).get("end_to_end") or []) if num(e.get("cpu_s_per_msg")) is not None]
+    if e2e:
+        rates_ = sorted({num(e.get("rate")) or 0 for e in e2e})
+        whos = sorted({str(e.get("who")) for e in e2e})
+        fig, ax = plt.subplots(figsize=(max(5, 2 * len(rates_) + 2), 4.2))
+        w = 0.8 / max(len(whos), 1)
+        for j, who in enumerate(whos):
+            vals = []
+            for r in rates_:
+                m = [num(e.get("cpu_s_per_msg")) for e in e2e if str(e.get("who")) == who and (num(e.get("rate")) or 0) == r]
+                vals.append(m[0] * 1e6 if m else 0)
+            ax.bar([i + (j - (len(whos) - 1) / 2) * w for i in range(len(rates_))], vals, w, label=who)
+        ax.set_xticks(range(len(rates_)))
+        ax.set_xticklabels([rate(r, " msg/s") for r in rates_])
+        ax.set_xlabel("offered rate (tickwire sim, loopback TLS)")
+        ax.set_ylabel("client CPU µs per message")
+        ax.set_title("end to end: CPU per message")
+        ax.legend(fontsize=8)
+        ax.grid(True, axis="y", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / "e2e_cpu.png", dpi=110)
+        plt.close(fig)
+        made.append(("end to end CPU per message", "e2e_cpu.png"))
     return made, ("" if made else "nothing to plot (no live latency, floor, peers or parse benchmarks)")
 
 
