@@ -511,7 +511,10 @@ def build(args: argparse.Namespace) -> str:
     out = pathlib.Path(args.out or args.results)
     out.mkdir(parents=True, exist_ok=True)
     crit_dir = pathlib.Path(args.criterion) if args.criterion else default_criterion_dir()
-    benches, stale, crit_why = load_criterion(crit_dir, args.since)
+    if args.criterion_skipped:
+        benches, stale, crit_why = {}, [], args.criterion_skipped
+    else:
+        benches, stale, crit_why = load_criterion(crit_dir, args.since)
     live, live_why = load_json(results / "live.json")
     mem, mem_why = load_json(results / "memory.json")
     py, py_why = load_json(results / "python.json")
@@ -521,7 +524,7 @@ def build(args: argparse.Namespace) -> str:
            "the figures against docs/performance.md. The machine is shared and noisy: compare ratios "
            "within one run.", ""]
     md += ["## Machine", "", table(["", ""], [list(x) for x in machine()]), ""]
-    md += [f"Inputs: criterion `{crit_dir}`" + (f" (results older than this run ignored: {len(stale)})" if stale else "")
+    md += [f"Inputs: criterion `{crit_dir if not args.criterion_skipped else 'not read'}`" + (f" (results older than this run ignored: {len(stale)})" if stale else "")
            + f"; results `{results}`.", ""]
 
     rows = targets(benches, crit_why, live, live_why, mem, mem_why, py, py_why)
@@ -650,6 +653,8 @@ def main() -> int:
     ap.add_argument("--results", default=str(ROOT / "bench/results" / dt.date.today().isoformat()),
                     help="directory with live.json, memory.json, python.json")
     ap.add_argument("--out", help="where report.md and the plots go (default: --results)")
+    ap.add_argument("--criterion-skipped", metavar="REASON",
+                    help="do not read criterion results; the rows say not measured: REASON")
     ap.add_argument("--since", type=float, help="ignore criterion results older than this Unix time")
     ap.add_argument("--since-file", help="ignore criterion results older than this file's mtime")
     ap.add_argument("--latest", default=str(ROOT / "bench/results/latest.md"), help="copy of the report")
