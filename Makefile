@@ -43,6 +43,7 @@ fmt:
 ## and fails the target after the report is written.
 BENCH_DATE := $(shell date -u +%F)
 OUT ?= bench/results/$(BENCH_DATE)
+LATEST ?= bench/results/latest.md
 NATIVE_TARGET ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR)/native,target/native)
 NATIVE := RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=$(NATIVE_TARGET)
 QUICK_TARGET := $(or $(CARGO_TARGET_DIR),target)
@@ -58,7 +59,7 @@ bench:
 	$(NATIVE) $(CARGO) run --release -p tickwire-bench --bin memory -- --out $(OUT) || fail="$$fail memory"; \
 	TW_BENCH_OUT=$(abspath $(OUT)) $(MAKE) --no-print-directory py-bench || fail="$$fail python"; \
 	$(REPORT_PY) bench/report.py --criterion $(NATIVE_TARGET)/criterion --since-file $(NATIVE_TARGET)/bench-started.stamp \
-		--results $(OUT) --latest bench/results/latest.md || fail="$$fail report"; \
+		--results $(OUT) --latest $(LATEST) || fail="$$fail report"; \
 	test -z "$$fail" || { echo "bench: failed:$$fail (see $(OUT)/report.md)"; exit 1; }
 
 ## bench-quick: the same, briefly (figures not quotable); writes the report too
@@ -70,7 +71,7 @@ bench-quick:
 	$(CARGO) run --release -p tickwire-bench --bin memory -- --quick --out $(OUT) || fail="$$fail memory"; \
 	TW_BENCH_QUICK=1 TW_BENCH_OUT=$(abspath $(OUT)) $(MAKE) --no-print-directory py-bench || fail="$$fail python"; \
 	$(REPORT_PY) bench/report.py --criterion $(QUICK_TARGET)/criterion --since-file $(QUICK_TARGET)/bench-started.stamp \
-		--results $(OUT) --latest bench/results/latest.md || fail="$$fail report"; \
+		--results $(OUT) --latest $(LATEST) || fail="$$fail report"; \
 	test -z "$$fail" || { echo "bench-quick: failed:$$fail (see $(OUT)/report.md)"; exit 1; }
 
 ## bench-smoke: CI check that every bench, harness and the report generator run (no timing claims):
