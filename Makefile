@@ -54,7 +54,7 @@ REPORT_PY = $$(test -x $(PY_VENV)/bin/python && echo $(PY_VENV)/bin/python || ec
 bench:
 	@mkdir -p $(OUT) $(NATIVE_TARGET) && touch $(NATIVE_TARGET)/bench-started.stamp
 	@fail=""; \
-	$(NATIVE) $(CARGO) bench -p tickwire-bench --benches || fail="$$fail criterion"; \
+	$(NATIVE) $(CARGO) bench -p tickwire-bench --bench '*' || fail="$$fail criterion"; \
 	$(NATIVE) $(CARGO) run --release -p tickwire-bench --bin live -- --out $(OUT) || fail="$$fail live"; \
 	$(NATIVE) $(CARGO) run --release -p tickwire-bench --bin memory -- --out $(OUT) || fail="$$fail memory"; \
 	TW_BENCH_OUT=$(abspath $(OUT)) $(MAKE) --no-print-directory py-bench || fail="$$fail python"; \
@@ -66,7 +66,7 @@ bench:
 bench-quick:
 	@mkdir -p $(OUT) $(QUICK_TARGET) && touch $(QUICK_TARGET)/bench-started.stamp
 	@fail=""; \
-	TW_BENCH_QUICK=1 $(CARGO) bench -p tickwire-bench --benches -- --warm-up-time 0.2 --measurement-time 0.5 || fail="$$fail criterion"; \
+	TW_BENCH_QUICK=1 $(CARGO) bench -p tickwire-bench --bench '*' -- --warm-up-time 0.2 --measurement-time 0.5 || fail="$$fail criterion"; \
 	$(CARGO) run --release -p tickwire-bench --bin live -- --quick --out $(OUT) || fail="$$fail live"; \
 	$(CARGO) run --release -p tickwire-bench --bin memory -- --quick --out $(OUT) || fail="$$fail memory"; \
 	TW_BENCH_QUICK=1 TW_BENCH_OUT=$(abspath $(OUT)) $(MAKE) --no-print-directory py-bench || fail="$$fail python"; \
@@ -79,7 +79,7 @@ bench-quick:
 bench-smoke:
 	@rm -rf $(SMOKE_OUT) && mkdir -p $(SMOKE_OUT) && touch $(SMOKE_OUT)/started.stamp
 	@fail=""; \
-	$(CARGO) bench -p tickwire-bench --benches -- --test || fail="$$fail criterion"; \
+	$(CARGO) bench -p tickwire-bench --bench '*' -- --test || fail="$$fail criterion"; \
 	$(CARGO) run --release -p tickwire-bench --bin live -- --quick --out $(SMOKE_OUT) || fail="$$fail live"; \
 	$(CARGO) run --release -p tickwire-bench --bin memory -- --quick --out $(SMOKE_OUT) || fail="$$fail memory"; \
 	$(REPORT_PY) bench/report.py --criterion-skipped "smoke run: criterion ran each benchmark once (--test), no timings" \
