@@ -27,7 +27,21 @@ from cryptofeed.defines import L2_BOOK, TICKER, TRADES
 from cryptofeed.exchanges import Binance
 from cryptofeed.symbols import Symbols
 
-logging.disable(logging.CRITICAL)
+class LastProblem(logging.Handler):
+    """Keeps cryptofeed's last warning/error (the reason, if it never gets a frame)."""
+
+    last = ""
+
+    def emit(self, record):
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        LastProblem.last = text[-400:]
+
+
+logging.getLogger("feedhandler").addHandler(LastProblem(logging.WARNING))
+logging.getLogger("feedhandler").setLevel(logging.WARNING)
+logging.getLogger("feedhandler").propagate = False
 
 
 def cpu():
@@ -70,8 +84,8 @@ async def main(ws_url, rest_url, ca, exinfo_tsv, warmup, measure):
     while frames[0] == 0 and time.monotonic() < t_end:
         await asyncio.sleep(0.05)
     if frames[0] == 0:
-        print(json.dumps({"error": "no frame within 15 s (connection or TLS failed)"}))
-        return
+        print(json.dumps({"error": f"cryptofeed got no frame within 15 s; its last log: {LastProblem.last or 'none'}"}))
+        os._exit(0)
     await asyncio.sleep(warmup)
     f0, c0, w0, e0 = frames[0], cpu(), time.perf_counter(), sum(counts.values())
     await asyncio.sleep(measure)
@@ -80,7 +94,7 @@ async def main(ws_url, rest_url, ca, exinfo_tsv, warmup, measure):
     print(json.dumps({
         "who": "cryptofeed", "version": version("cryptofeed"), "python": sys.version.split()[0],
         "frames": f1 - f0, "cpu_s": c1 - c0, "wall_s": w1 - w0, "callbacks": e1 - e0,
-        "callbacks_by_type": dict(counts),
+        "callbacks_by_type": dict(counts), "warnings": LastProblem.last,
     }))
     os._exit(0)  # skip cryptofeed's shutdown path (tasks would log on cancel)
 
