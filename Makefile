@@ -40,7 +40,8 @@ fmt:
 ## Each runs criterion, the live and memory harnesses and the Python bench (peers included) into
 ## one results directory, then bench/report.py writes report.md (targets T1-T10 met/missed, every
 ## criterion id, peers, plots) there. A stage that fails is reported "not measured" by the report
-## and fails the target after the report is written.
+## and fails the target after the report is written. (Each recipe calls $(MAKE) py-bench, so
+## `make -n bench` would run it for real: GNU make executes lines that mention $(MAKE) under -n.)
 BENCH_DATE := $(shell date -u +%F)
 OUT ?= bench/results/$(BENCH_DATE)
 LATEST ?= bench/results/latest.md
