@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick replay-demo prerequisites clean
+.PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick bench-smoke replay-demo prerequisites clean
 
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
@@ -36,13 +36,57 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## bench: every criterion benchmark, built for this CPU (benchmarks only; shipped builds are baseline x86-64)
-bench:
-	RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native $(CARGO) bench -p tickwire-bench
+## ---- benchmarks: `make bench` (full), `make bench-quick` (brief), `make bench-smoke` (CI) ----
+## Each runs criterion, the live and memory harnesses and the Python bench (peers included) into
+## one results directory, then bench/report.py writes report.md (targets T1-T10 met/missed, every
+## criterion id, peers, plots) there. A stage that fails is reported "not measured" by the report
+## and fails the target after the report is written. (Each recipe calls $(MAKE) py-bench, so
+## `make -n bench` would run it for real: GNU make executes lines that mention $(MAKE) under -n.)
+BENCH_DATE := $(shell date -u +%F)
+OUT ?= bench/results/$(BENCH_DATE)
+LATEST ?= bench/results/latest.md
+NATIVE_TARGET ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR)/native,target/native)
+NATIVE := RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=$(NATIVE_TARGET)
+QUICK_TARGET := $(or $(CARGO_TARGET_DIR),target)
+SMOKE_OUT := $(QUICK_TARGET)/bench-smoke
+REPORT_PY = $$(test -x $(PY_VENV)/bin/python && echo $(PY_VENV)/bin/python || echo python3)
 
-## bench-quick: every benchmark, briefly (checks they build and run; no figures worth quoting)
+## bench: everything, built for this CPU (benchmarks only; shipped builds are baseline x86-64)
+bench:
+	@mkdir -p $(OUT) $(NATIVE_TARGET) && touch $(NATIVE_TARGET)/bench-started.stamp
+	@fail=""; \
+	$(NATIVE) $(CARGO) bench -p tickwire-bench --bench '*' || fail="$$fail criterion"; \
+	$(NATIVE) $(CARGO) run --release -p tickwire-bench --bin live -- --out $(OUT) || fail="$$fail live"; \
+	$(NATIVE) $(CARGO) run --release -p tickwire-bench --bin memory -- --out $(OUT) || fail="$$fail memory"; \
+	TW_BENCH_OUT=$(abspath $(OUT)) $(MAKE) --no-print-directory py-bench || fail="$$fail python"; \
+	$(REPORT_PY) bench/report.py --criterion $(NATIVE_TARGET)/criterion --since-file $(NATIVE_TARGET)/bench-started.stamp \
+		--results $(OUT) --latest $(LATEST) || fail="$$fail report"; \
+	test -z "$$fail" || { echo "bench: failed:$$fail (see $(OUT)/report.md)"; exit 1; }
+
+## bench-quick: the same, briefly (figures not quotable); writes the report too
 bench-quick:
-	$(CARGO) bench -p tickwire-bench -- --warm-up-time 0.2 --measurement-time 0.5
+	@mkdir -p $(OUT) $(QUICK_TARGET) && touch $(QUICK_TARGET)/bench-started.stamp
+	@fail=""; \
+	TW_BENCH_QUICK=1 $(CARGO) bench -p tickwire-bench --bench '*' -- --warm-up-time 0.2 --measurement-time 0.5 || fail="$$fail criterion"; \
+	$(CARGO) run --release -p tickwire-bench --bin live -- --quick --out $(OUT) || fail="$$fail live"; \
+	$(CARGO) run --release -p tickwire-bench --bin memory -- --quick --out $(OUT) || fail="$$fail memory"; \
+	TW_BENCH_QUICK=1 TW_BENCH_OUT=$(abspath $(OUT)) $(MAKE) --no-print-directory py-bench || fail="$$fail python"; \
+	$(REPORT_PY) bench/report.py --criterion $(QUICK_TARGET)/criterion --since-file $(QUICK_TARGET)/bench-started.stamp \
+		--results $(OUT) --latest $(LATEST) || fail="$$fail report"; \
+	test -z "$$fail" || { echo "bench-quick: failed:$$fail (see $(OUT)/report.md)"; exit 1; }
+
+## bench-smoke: CI check that every bench, harness and the report generator run (no timing claims):
+## criterion runs each benchmark once (--test), live/memory --quick, report into target/bench-smoke
+bench-smoke:
+	@rm -rf $(SMOKE_OUT) && mkdir -p $(SMOKE_OUT) && touch $(SMOKE_OUT)/started.stamp
+	@fail=""; \
+	$(CARGO) bench -p tickwire-bench --bench '*' -- --test || fail="$$fail criterion"; \
+	$(CARGO) run --release -p tickwire-bench --bin live -- --quick --out $(SMOKE_OUT) || fail="$$fail live"; \
+	$(CARGO) run --release -p tickwire-bench --bin memory -- --quick --out $(SMOKE_OUT) || fail="$$fail memory"; \
+	$(REPORT_PY) bench/report.py --criterion-skipped "smoke run: criterion ran each benchmark once (--test), no timings" \
+		--results $(SMOKE_OUT) --no-latest || fail="$$fail report"; \
+	test -z "$$fail" || { echo "bench-smoke: failed:$$fail (see $(SMOKE_OUT)/report.md)"; exit 1; }; \
+	echo "bench-smoke: ok ($(SMOKE_OUT)/report.md)"
 
 ## replay-demo: replay a real capture and print book tops
 replay-demo:
@@ -94,14 +138,18 @@ py-test:
 	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
 		$(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/ffi-python/tests
 
-## py-bench: events/s into numpy batches and as Python objects (brief), then the peer table:
-## cryptofeed's Binance handler vs tickwire on the same frames (cryptofeed in its own venv)
+## py-bench: events/s into numpy batches and as Python objects (brief), then the peer tables:
+## cryptofeed's Binance and OKX handlers vs tickwire on the same frames (cryptofeed in its own
+## venv), and both end to end from `tickwire sim` over loopback TLS. TW_BENCH_OUT=DIR also
+## writes DIR/python.json; TW_BENCH_QUICK=1 shortens it.
 CF_VENV := $(PY_TARGET)/cfvenv
 py-bench:
 	@test -x $(PY_VENV)/bin/python || $(MAKE) --no-print-directory py-test
 	@test -x $(CF_VENV)/bin/python || { python3 -m venv $(CF_VENV) && \
 		$(CF_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bench/peers/requirements-cryptofeed.txt; } \
 		|| echo "cryptofeed venv could not be created: the peer table will be skipped"
+	$(CARGO) build --release --bin tickwire
 	mkdir -p $(PY_RUN)
 	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) CF_PYTHON=$(abspath $(CF_VENV))/bin/python \
+		TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
 		$(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/bench.py
