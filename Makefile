@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
 	@mkdir -p target
-	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory py-test && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
+	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory py-test && $(MAKE) --no-print-directory bench-smoke && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
 	status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } /^c: [0-9]+ passed/ { p += $$2; f += $$4 } /[0-9]+ passed in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
 	exit $$status
@@ -136,7 +136,7 @@ py-test:
 	mkdir -p $(PY_RUN)
 	cd $(PY_RUN) && $(abspath $(PY_VENV))/bin/python $(CURDIR)/examples/python/quickstart.py > quickstart.log && tail -1 quickstart.log
 	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
-		$(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/ffi-python/tests
+		$(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/ffi-python/tests $(CURDIR)/bench/tests
 
 ## py-bench: events/s into numpy batches and as Python objects (brief), then the peer tables:
 ## cryptofeed's Binance and OKX handlers vs tickwire on the same frames (cryptofeed in its own
