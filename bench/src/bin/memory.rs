@@ -14,11 +14,11 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
-use tickwire::event::{Event, Nanos, Venue};
+use tickwire::event::{Event, InstrumentId, Nanos, Venue};
 use tickwire::instrument::Instruments;
 use tickwire::pipeline::{Pipeline, PipelineConfig};
 use tickwire::record::{FrameKind, Reader};
@@ -309,6 +309,8 @@ struct AllocRow {
     frame: &'static str,
     messages: u64,
     allocs: u64,
+    first_sight_messages: u64,
+    first_sight_allocs: u64,
 }
 
 fn alloc_rows(c: &Capture) -> Vec<AllocRow> {
@@ -327,8 +329,14 @@ fn alloc_rows(c: &Capture) -> Vec<AllocRow> {
     });
     let mut buf = vec![Event::default(); 1 << 14];
     let warm = frames.len() / 2;
-    let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    // per frame type: (messages, allocations) in steady state, and the same for first-sight
+    // frames (the first message of that type carrying an instrument: new book, dedupe window,
+    // table entries), which are set-up rather than steady state
+    let mut counts: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
+    let mut seen: HashSet<(&str, u32)> = HashSet::new();
+    let mut ids: Vec<u32> = Vec::with_capacity(1 << 20);
     for (i, (kind, meta, payload, ts)) in frames.iter().enumerate() {
+        ids.clear();
         let before = allocs();
         match kind {
             FrameKind::Rest => {
@@ -339,25 +347,54 @@ fn alloc_rows(c: &Capture) -> Vec<AllocRow> {
                 let _ = p.on_frame(c.venue, payload, *ts, &mut |e| router.route(e));
             }
         }
-        drain(&mut consumer, &mut buf);
-        let spent = allocs() - before;
-        if i >= warm && *kind == FrameKind::WsText {
-            if let Some((_, name)) = c.frames.iter().find(|(label, _)| label == meta) {
-                let e = counts.entry(name).or_default();
-                e.0 += 1;
-                e.1 += spent;
+        loop {
+            let k = consumer.pop_into(&mut buf);
+            if k == 0 {
+                break;
             }
+            ids.extend(
+                buf[..k]
+                    .iter()
+                    .filter(|e| e.instrument != InstrumentId::NONE.0)
+                    .map(|e| e.instrument),
+            );
         }
+        let spent = allocs() - before;
+        let Some((_, name)) = c.frames.iter().find(|(label, _)| label == meta) else {
+            continue;
+        };
+        let mut first_sight = false;
+        for id in &ids {
+            first_sight |= seen.insert((name, *id));
+        }
+        if i < warm || *kind != FrameKind::WsText {
+            continue;
+        }
+        if spent > 0 && std::env::var_os("TW_MEMORY_DEBUG").is_some() {
+            let text = String::from_utf8_lossy(payload);
+            eprintln!(
+                "{} {name} (first sight: {first_sight}): {spent} allocations: {:.300}",
+                c.venue, text
+            );
+        }
+        let e = counts.entry(name).or_default();
+        let k = if first_sight { 2 } else { 0 };
+        e[k] += 1;
+        e[k + 1] += spent;
     }
     c.frames
         .iter()
         .filter_map(|(_, name)| {
-            counts.get(name).map(|&(messages, allocs)| AllocRow {
-                venue: c.venue,
-                frame: name,
-                messages,
-                allocs,
-            })
+            counts
+                .get(name)
+                .map(|&[messages, allocs, fs_messages, fs_allocs]| AllocRow {
+                    venue: c.venue,
+                    frame: name,
+                    messages,
+                    allocs,
+                    first_sight_messages: fs_messages,
+                    first_sight_allocs: fs_allocs,
+                })
         })
         .collect()
 }
@@ -451,12 +488,14 @@ fn main() {
     }
     for r in &rows {
         println!(
-            "  {:<16} {:<32} {:>6} messages {:>6} allocations  {:.3} per message",
+            "  {:<16} {:<32} {:>6} messages {:>6} allocations  {:.3} per message   (first sight of an instrument: {} messages, {} allocations)",
             r.venue.to_string(),
             r.frame,
             r.messages,
             r.allocs,
-            r.allocs as f64 / r.messages.max(1) as f64
+            r.allocs as f64 / r.messages.max(1) as f64,
+            r.first_sight_messages,
+            r.first_sight_allocs
         );
     }
 
@@ -486,12 +525,14 @@ fn main() {
         for (i, r) in rows.iter().enumerate() {
             let _ = write!(
                 j,
-                "    {{\"venue\": {}, \"frame\": {}, \"messages\": {}, \"allocs\": {}, \"per_message\": {}}}",
+                "    {{\"venue\": {}, \"frame\": {}, \"messages\": {}, \"allocs\": {}, \"per_message\": {}, \"first_sight_messages\": {}, \"first_sight_allocs\": {}}}",
                 json_str(&r.venue.to_string()),
                 json_str(r.frame),
                 r.messages,
                 r.allocs,
-                r.allocs as f64 / r.messages.max(1) as f64
+                r.allocs as f64 / r.messages.max(1) as f64,
+                r.first_sight_messages,
+                r.first_sight_allocs
             );
             j.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
         }
