@@ -316,11 +316,26 @@ impl L2Book {
             Side::None => return,
         };
         let keep = self.keep_text;
-        // Fast check at the top, where most updates land.
-        let pos = match levels.last() {
-            Some(top) if top.px == px => Ok(levels.len() - 1),
-            Some(top) if (asc && px > top.px) || (!asc && px < top.px) => Err(levels.len()),
-            _ => levels.binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) }),
+        // Most updates land near the top (the end): scan down from it over the best
+        // `NEAR_TOP` levels (sequential, predictable), and binary-search the rest only when the
+        // price is deeper than that.
+        const NEAR_TOP: usize = 32;
+        let better = |a: i64| if asc { a > px } else { a < px };
+        let n = levels.len();
+        let floor = n.saturating_sub(NEAR_TOP);
+        let mut i = n;
+        while i > floor && better(levels[i - 1].px) {
+            i -= 1;
+        }
+        let pos = if i > floor || floor == 0 {
+            // levels[i..] are better than px; levels[i - 1] (if any) is not
+            if i > 0 && levels[i - 1].px == px {
+                Ok(i - 1)
+            } else {
+                Err(i)
+            }
+        } else {
+            levels[..floor].binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) })
         };
         match (pos, qty) {
             (Ok(i), 0) => {
@@ -711,9 +726,24 @@ impl Books {
                     return;
                 }
             }
-            st.book
-                .set_with_text(ev.side(), ev.v[0], ev.v[1], ev.v[4] as u16);
             out.push(ev);
+        }
+        // Load the levels into the book. Snapshots list each side best first; loaded in that
+        // order every level would go below all the others, shifting the whole side each time
+        // (quadratic: 0.2 ms for 1,000 levels a side). When each side is strictly best first,
+        // loading in reverse appends at the top instead; the book is the same (no price
+        // repeats, so no level overrides another).
+        let loaded = &out[start..];
+        let mut set = |ev: &Event| {
+            if !ev.has(flags::NO_LEVEL) {
+                st.book
+                    .set_with_text(ev.side(), ev.v[0], ev.v[1], ev.v[4] as u16);
+            }
+        };
+        if strictly_best_first(loaded) {
+            loaded.iter().rev().for_each(&mut set);
+        } else {
+            loaded.iter().for_each(&mut set);
         }
         let snap_id = head.seq;
         st.book.seq = snap_id;
@@ -1069,6 +1099,23 @@ fn claimed_checksum(batch: &[Event]) -> Option<u32> {
         Some(0) | None => None,
         Some(c) => Some(c),
     }
+}
+
+/// Whether the bids of `levels` come in strictly falling and the asks in strictly rising price
+/// order (each side best first, no price twice).
+fn strictly_best_first(levels: &[Event]) -> bool {
+    let (mut bid, mut ask): (Option<i64>, Option<i64>) = (None, None);
+    for e in levels.iter().filter(|e| !e.has(flags::NO_LEVEL)) {
+        let px = e.v[0];
+        match e.side() {
+            Side::Buy if bid.is_some_and(|b| px >= b) => return false,
+            Side::Buy => bid = Some(px),
+            Side::Sell if ask.is_some_and(|a| px <= a) => return false,
+            Side::Sell => ask = Some(px),
+            Side::None => {}
+        }
+    }
+    true
 }
 
 /// Index one past the batch starting at `i` (the event with `LAST`).
