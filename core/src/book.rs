@@ -316,26 +316,11 @@ impl L2Book {
             Side::None => return,
         };
         let keep = self.keep_text;
-        // Most updates land near the top (the end): scan down from it over the best
-        // `NEAR_TOP` levels (sequential, predictable), and binary-search the rest only when the
-        // price is deeper than that.
-        const NEAR_TOP: usize = 32;
-        let better = |a: i64| if asc { a > px } else { a < px };
-        let n = levels.len();
-        let floor = n.saturating_sub(NEAR_TOP);
-        let mut i = n;
-        while i > floor && better(levels[i - 1].px) {
-            i -= 1;
-        }
-        let pos = if i > floor || floor == 0 {
-            // levels[i..] are better than px; levels[i - 1] (if any) is not
-            if i > 0 && levels[i - 1].px == px {
-                Ok(i - 1)
-            } else {
-                Err(i)
-            }
-        } else {
-            levels[..floor].binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) })
+        // Fast check at the top, where most updates land.
+        let pos = match levels.last() {
+            Some(top) if top.px == px => Ok(levels.len() - 1),
+            Some(top) if (asc && px > top.px) || (!asc && px < top.px) => Err(levels.len()),
+            _ => levels.binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) }),
         };
         match (pos, qty) {
             (Ok(i), 0) => {
