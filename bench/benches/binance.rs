@@ -60,8 +60,8 @@ fn serde_json_trade(frame: &[u8], out: &mut Vec<Event>) {
 fn trade_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("binance_trade_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = BinanceParser::new(Venue::Binance, Instruments::new());
     let mut out = Vec::with_capacity(16);
     g.bench_function("tickwire", |b| {
@@ -133,8 +133,8 @@ fn snapshot(levels: usize) -> String {
 
 fn depth_apply(c: &mut Criterion) {
     let mut g = c.benchmark_group("binance_depth_frame");
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     for levels in [10usize, 50] {
         // levels per side: 10 → 20 levels per frame (T2)
         let frames = depth_frames(20_000, levels);

@@ -24,8 +24,8 @@ const BOOKS1: &str = r#"{"action":"snapshot","arg":{"instType":"SPOT","channel":
 fn small_frames(c: &mut Criterion) {
     let mut g = c.benchmark_group("bitget_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = BitgetParser::new(Venue::Bitget, Instruments::new());
     let mut out = Vec::with_capacity(16);
     for (name, frame) in [
@@ -75,8 +75,8 @@ fn books(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("bitget_books_update");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     g.bench_function("parse_only", |b| {
         let mut parser = BitgetParser::new(Venue::Bitget, Instruments::new());
         let mut out = Vec::with_capacity(4096);

@@ -19,8 +19,8 @@ const TICKER: &str = r#"{"topic":"tickers.BTCUSDT","type":"delta","data":{"symbo
 fn decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("bybit_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = BybitParser::new(Venue::BybitLinear, Instruments::new());
     let mut out = Vec::with_capacity(64);
     for (name, frame) in [
@@ -84,8 +84,8 @@ fn snapshot(levels: usize) -> String {
 
 fn book_apply(c: &mut Criterion) {
     let mut g = c.benchmark_group("bybit_orderbook_delta");
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     g.throughput(Throughput::Elements(1));
     let snap = snapshot(200);
     for levels in [5usize, 25] {

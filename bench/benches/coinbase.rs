@@ -60,8 +60,8 @@ fn snapshot(levels: usize) -> String {
 fn trade_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("coinbase_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = CoinbaseParser::new(Instruments::new());
     let mut out = Vec::with_capacity(64);
     g.bench_function("market_trades", |b| {
@@ -81,8 +81,8 @@ fn trade_decode(c: &mut Criterion) {
 
 fn book_apply(c: &mut Criterion) {
     let mut g = c.benchmark_group("coinbase_l2_update");
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     g.throughput(Throughput::Elements(1));
     let frames = update_frames(20_000, 10);
     let snap = snapshot(1000);

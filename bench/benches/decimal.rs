@@ -4,7 +4,6 @@
 //! `cargo bench -p tickwire-bench --bench decimal`
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -57,8 +56,8 @@ fn decimal(c: &mut Criterion) {
     for &(name, text) in INPUTS {
         let mut g = c.benchmark_group(format!("decimal/{name}"));
         g.throughput(Throughput::Elements(1));
-        g.warm_up_time(Duration::from_millis(300));
-        g.measurement_time(Duration::from_millis(1200));
+        g.warm_up_time(tickwire_bench::warm(0.3));
+        g.measurement_time(tickwire_bench::secs(1.2));
         let bytes = text.as_bytes();
         assert_eq!(
             tickwire::decimal::parse(bytes, EXP).ok(),
@@ -93,8 +92,8 @@ fn decimal_mixed(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("decimal/mixed64");
     g.throughput(Throughput::Elements(fields.len() as u64));
-    g.warm_up_time(Duration::from_millis(300));
-    g.measurement_time(Duration::from_millis(1200));
+    g.warm_up_time(tickwire_bench::warm(0.3));
+    g.measurement_time(tickwire_bench::secs(1.2));
     g.bench_function("tickwire", |b| {
         b.iter(|| {
             let mut acc = 0i64;

@@ -22,8 +22,8 @@ const FUTURES_DIFF: &str = r#"{"time":1684930165,"time_ms":1684930165353,"channe
 fn decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("gateio_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     for (name, venue, frame) in [
         ("spot_trade", Venue::Gateio, SPOT_TRADE),
         ("futures_trade", Venue::GateioFutures, FUTURES_TRADE),
@@ -113,8 +113,8 @@ fn snapshot(futures: bool, levels: usize) -> String {
 
 fn depth_apply(c: &mut Criterion) {
     let mut g = c.benchmark_group("gateio_depth_frame");
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     for (market, venue) in [("spot", Venue::Gateio), ("futures", Venue::GateioFutures)] {
         let futures = venue == Venue::GateioFutures;
         let levels = 10; // per side: 20 levels per frame

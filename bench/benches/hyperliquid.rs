@@ -3,7 +3,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use std::time::Duration;
 use tickwire::event::{Nanos, Venue};
 use tickwire::instrument::Instruments;
 use tickwire::pipeline::{Pipeline, PipelineConfig};
@@ -41,8 +40,8 @@ fn book(k: usize) -> String {
 fn decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("hyperliquid_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = HyperliquidParser::new(Instruments::new());
     let mut out = Vec::with_capacity(64);
     g.bench_function("trade", |b| {

@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tickwire::event::{Nanos, Venue};
 use tickwire::instrument::Instruments;
 use tickwire::pipeline::{Pipeline, PipelineConfig};
@@ -22,8 +22,8 @@ const V2_UPDATE: &str = r#"{"channel":"book","type":"update","data":[{"symbol":"
 fn frames_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("kraken_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = KrakenParser::new(Instruments::new());
     let mut out = Vec::with_capacity(64);
     for (name, frame) in [
@@ -68,8 +68,8 @@ fn book_apply(c: &mut Criterion) {
         .rposition(|(_, f)| f.windows(5).any(|w| w == b"{\"as\""))
         .expect("snapshots");
     let mut g = c.benchmark_group("kraken_book_update");
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     g.throughput(Throughput::Elements(1));
     g.bench_function("v1_parse_only", |b| {
         let mut parser = KrakenParser::new(Instruments::new());

@@ -36,8 +36,8 @@ fn fixture_frames() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
 fn small_frames(c: &mut Criterion) {
     let mut g = c.benchmark_group("okx_frame");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     let mut parser = OkxParser::new(Instruments::new());
     let mut out = Vec::with_capacity(16);
     for (name, frame) in [("trade", TRADE), ("ticker", TICKER), ("bbo_tbt", BBO)] {
@@ -70,8 +70,8 @@ fn books(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("okx_books_update");
     g.throughput(Throughput::Elements(1));
-    g.measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_millis(500));
+    g.measurement_time(tickwire_bench::secs(3.0))
+        .warm_up_time(tickwire_bench::warm(0.5));
     g.bench_function("parse_only", |b| {
         let mut parser = OkxParser::new(Instruments::new());
         let mut out = Vec::with_capacity(4096);

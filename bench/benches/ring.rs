@@ -412,9 +412,9 @@ fn latency(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+        .warm_up_time(tickwire_bench::warm(0.3))
+        .measurement_time(tickwire_bench::secs(3.0))
+        .sample_size(tickwire_bench::samples(20));
     targets = throughput, latency
 }
 criterion_main!(benches);

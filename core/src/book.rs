@@ -316,12 +316,33 @@ impl L2Book {
             Side::None => return,
         };
         let keep = self.keep_text;
-        // Fast check at the top, where most updates land.
-        let pos = match levels.last() {
-            Some(top) if top.px == px => Ok(levels.len() - 1),
-            Some(top) if (asc && px > top.px) || (!asc && px < top.px) => Err(levels.len()),
-            _ => levels.binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) }),
+        // Most updates land near the top (the end): gallop down from it (1, 2, 4, … levels
+        // below the best) to bracket the price, then bisect the bracket. A level k below the
+        // top costs about 2·log2(k) probes on cache-hot levels instead of a bisection of the
+        // whole side (same-run A/B on 1,000 levels: 2.2x faster within the best 10, 1.2x within
+        // 200, 9 % slower spread over the whole book).
+        let better = |l: &Level| if asc { l.px > px } else { l.px < px };
+        let mut hi = levels.len(); // levels[hi..] are better than px
+        let mut step = 1;
+        let lo = loop {
+            if hi < step {
+                break 0;
+            }
+            let probe = hi - step;
+            if better(&levels[probe]) {
+                hi = probe;
+                step *= 2;
+            } else {
+                break probe;
+            }
         };
+        let pos =
+            match levels[lo..hi]
+                .binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) })
+            {
+                Ok(i) => Ok(lo + i),
+                Err(i) => Err(lo + i),
+            };
         match (pos, qty) {
             (Ok(i), 0) => {
                 levels.remove(i);
@@ -711,9 +732,24 @@ impl Books {
                     return;
                 }
             }
-            st.book
-                .set_with_text(ev.side(), ev.v[0], ev.v[1], ev.v[4] as u16);
             out.push(ev);
+        }
+        // Load the levels into the book. Snapshots list each side best first; loaded in that
+        // order every level would go below all the others, shifting the whole side each time
+        // (quadratic: 0.2 ms for 1,000 levels a side). When each side is strictly best first,
+        // loading in reverse appends at the top instead; the book is the same (no price
+        // repeats, so no level overrides another).
+        let loaded = &out[start..];
+        let mut set = |ev: &Event| {
+            if !ev.has(flags::NO_LEVEL) {
+                st.book
+                    .set_with_text(ev.side(), ev.v[0], ev.v[1], ev.v[4] as u16);
+            }
+        };
+        if strictly_best_first(loaded) {
+            loaded.iter().rev().for_each(&mut set);
+        } else {
+            loaded.iter().for_each(&mut set);
         }
         let snap_id = head.seq;
         st.book.seq = snap_id;
@@ -1069,6 +1105,23 @@ fn claimed_checksum(batch: &[Event]) -> Option<u32> {
         Some(0) | None => None,
         Some(c) => Some(c),
     }
+}
+
+/// Whether the bids of `levels` come in strictly falling and the asks in strictly rising price
+/// order (each side best first, no price twice).
+fn strictly_best_first(levels: &[Event]) -> bool {
+    let (mut bid, mut ask): (Option<i64>, Option<i64>) = (None, None);
+    for e in levels.iter().filter(|e| !e.has(flags::NO_LEVEL)) {
+        let px = e.v[0];
+        match e.side() {
+            Side::Buy if bid.is_some_and(|b| px >= b) => return false,
+            Side::Buy => bid = Some(px),
+            Side::Sell if ask.is_some_and(|a| px <= a) => return false,
+            Side::Sell => ask = Some(px),
+            Side::None => {}
+        }
+    }
+    true
 }
 
 /// Index one past the batch starting at `i` (the event with `LAST`).

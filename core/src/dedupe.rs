@@ -7,16 +7,15 @@
 //! dropped.
 //!
 //! Memory is bounded: per stream a sliding window of the last [`WINDOW`] sequence numbers (one
-//! bit each) above the highest seen. An event older than the window cannot be checked; it is
-//! **passed**, never dropped, and counted as a window miss, because dropping a distinct event is
-//! worse than a rare late duplicate.
+//! bit each) above the highest seen.
 //!
 //! Some venues' ids are not ordered: Bybit derivatives' trade ids are UUIDs (`seq` = their first
 //! 64 bits), Hyperliquid's `tid`s are not monotonic per coin. A window cannot judge those: the
 //! first id it cannot place (further than [`WINDOW`] from the highest, ahead or behind) turns
 //! the stream to exact memory of its last [`RECENT`] ids (seeded with the window's), and from
 //! then on an id is a duplicate exactly when it is among them. A copy later than `RECENT`
-//! distinct ids of the same stream is passed, as with the window.
+//! distinct ids of the same stream is passed, never dropped: dropping a distinct event is worse
+//! than a rare late duplicate.
 
 use crate::event::{flags, Event, Kind};
 use std::collections::{HashMap, HashSet};
@@ -85,9 +84,7 @@ impl SeqWindow {
             if advance >= WINDOW {
                 self.bits = [0; WORDS];
             } else {
-                for s in self.hi + 1..=seq {
-                    self.clear(s);
-                }
+                self.clear_range(self.hi + 1, seq);
             }
             self.hi = seq;
             self.set(seq);
@@ -122,9 +119,22 @@ impl SeqWindow {
         let (w, b) = Self::slot(seq);
         self.bits[w] |= b;
     }
-    fn clear(&mut self, seq: u64) {
-        let (w, b) = Self::slot(seq);
-        self.bits[w] &= !b;
+    /// Clears `from..=to` (fewer than `WINDOW` numbers), a word at a time: quote update ids
+    /// often move on by tens or hundreds at once.
+    fn clear_range(&mut self, from: u64, to: u64) {
+        let mut s = from;
+        while s <= to {
+            let i = s % WINDOW;
+            let bit = i % 64;
+            let n = (64 - bit).min(to - s + 1);
+            let mask = if n == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            self.bits[(i / 64) as usize] &= !mask;
+            s += n;
+        }
     }
 }
 
@@ -133,6 +143,33 @@ enum Stream {
     Trade,
     AggTrade,
     Quote,
+}
+
+/// A stream's key packed in one word: venue, instrument, stream.
+fn stream_key(venue: u16, instrument: u32, stream: Stream) -> u64 {
+    (u64::from(venue) << 40) | (u64::from(instrument) << 8) | stream as u64
+}
+
+/// One multiply for the packed stream keys (FxHash's constant): the keys are ours, not an
+/// attacker's, and SipHash cost more than the window check itself.
+#[derive(Default, Clone, Copy, Debug)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -207,7 +244,7 @@ struct StreamIds {
 /// The dedupe stage.
 #[derive(Debug, Default)]
 pub struct Deduper {
-    windows: HashMap<(u16, u32, Stream), StreamIds>,
+    windows: HashMap<u64, StreamIds, BuildHasherDefault<KeyHasher>>,
     candles: HashMap<(u16, u32), RecentCandles>,
     stats: DedupeStats,
 }
@@ -249,7 +286,7 @@ impl Deduper {
     fn window(&mut self, ev: &Event, stream: Stream) -> bool {
         let ids = self
             .windows
-            .entry((ev.venue, ev.instrument, stream))
+            .entry(stream_key(ev.venue, ev.instrument, stream))
             .or_default();
         if let Some(recent) = &mut ids.recent {
             return recent.insert(ev.seq);
@@ -392,6 +429,25 @@ mod tests {
             assert!(!d.admit(&trade(s - 3)) || s < 1_003);
         }
         assert!(d.windows.values().all(|ids| ids.recent.is_none()));
+    }
+
+    #[test]
+    fn advancing_clears_exactly_the_numbers_left_behind() {
+        for advance in [1, 63, 64, 65, 150, 1000, WINDOW - 1] {
+            let mut w = SeqWindow::default();
+            for s in 1000..1000 + WINDOW {
+                assert_eq!(w.check(s), Seen::New);
+            }
+            let hi = 1000 + WINDOW - 1;
+            assert_eq!(w.check(hi + advance), Seen::New);
+            for s in hi + 1..hi + advance {
+                assert_eq!(w.check(s), Seen::New, "advance {advance}, seq {s}");
+            }
+            for s in hi + advance + 1 - WINDOW..=hi {
+                assert_eq!(w.check(s), Seen::Duplicate, "advance {advance}, seq {s}");
+            }
+            assert_eq!(w.check(hi + advance - WINDOW), Seen::OutOfWindow);
+        }
     }
 
     #[test]
