@@ -11,6 +11,7 @@ use tickwire::route::Overflow;
 use tickwire::Venue;
 
 /// What a configuration opens.
+#[allow(clippy::large_enum_variant)] // built once per feed and moved once into it
 pub enum Opened {
     /// A live feed.
     Live(tickwire::io::Feed),
