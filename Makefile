@@ -45,9 +45,10 @@ fmt:
 BENCH_DATE := $(shell date -u +%F)
 OUT ?= bench/results/$(BENCH_DATE)
 LATEST ?= bench/results/latest.md
-NATIVE_TARGET ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR)/native,target/native)
+## absolute: criterion resolves CARGO_TARGET_DIR against the bench crate's directory, not this one
+NATIVE_TARGET ?= $(abspath $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR)/native,target/native))
 NATIVE := RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=$(NATIVE_TARGET)
-QUICK_TARGET := $(or $(CARGO_TARGET_DIR),target)
+QUICK_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),target))
 SMOKE_OUT := $(QUICK_TARGET)/bench-smoke
 REPORT_PY = $$(test -x $(PY_VENV)/bin/python && echo $(PY_VENV)/bin/python || echo python3)
 

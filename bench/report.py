@@ -359,14 +359,20 @@ def targets(benches: Dict[str, Bench], crit_why: str, live: Optional[dict], live
 
     # T9
     what, target = "C poll, copy-out into the caller's array", "≥ 50 M events/s"
-    ch = [b for k, b in sorted(benches.items()) if k.startswith("c_handoff")]
+    # copy-out alone: c_feed_poll/preloaded* (events parsed before the clock starts); the
+    # streaming variant includes parsing and is shown beside it, not judged
+    ch = [b for k, b in sorted(benches.items()) if k.startswith("c_feed_poll/preloaded")]
     ch_t = [(b, b.per_s()) for b in ch if b.elements]
+    ctx = [b for k, b in sorted(benches.items()) if k.startswith("c_feed_poll/streaming") and b.elements]
     if ch_t:
         best = max(ch_t, key=lambda x: x[1] or 0)
         parts = [f"{b.id}: {rate(v, ' ev/s')}" for b, v in ch_t]
-        rows.append(Row("T9", what, target, "; ".join(parts) + f" (verdict: best, {best[0].id})", (best[1] or 0) >= 5e7))
+        extra = "".join(f"; with parsing, {b.id}: {rate(b.per_s(), ' ev/s')}" for b in ctx)
+        rows.append(Row("T9", what, target, "; ".join(parts) + f" (verdict: best, {best[0].id})" + extra,
+                        (best[1] or 0) >= 5e7))
     else:
-        rows.append(Row("T9", what, target, nm + (crit_why or "no c_handoff* benchmark with element throughput"), None))
+        rows.append(Row("T9", what, target,
+                        nm + (crit_why or "no c_feed_poll/preloaded* benchmark with element throughput"), None))
 
     # T10
     what, target = "memory, 1,000 instruments (trades + BBO + L2 books)", "RSS ≤ 64 MiB"

@@ -51,7 +51,8 @@ def test_verdicts_from_figures(tmp_path):
     crit(c, "ring_throughput", "tickwire/batch64", None, 5.0)
     crit(c, "ring_latency", "tickwire", None, 100.0, elements=None)
     crit(c, "decimal/mixed64", "tickwire", None, 64 * 7.5, elements=64)
-    crit(c, "c_handoff", "copy_out", None, 10.0, elements=1000)
+    crit(c, "c_feed_poll", "preloaded_cap1024", None, 10.0, elements=1000)
+    crit(c, "c_feed_poll", "streaming_cap65536", None, 1000.0, elements=1000)
     r = tmp_path / "results"
     r.mkdir()
     (r / "live.json").write_text(json.dumps({
@@ -83,7 +84,7 @@ def test_verdicts_from_figures(tmp_path):
     assert row(text, "T6").endswith("| met |") and "7.50 ns" in row(text, "T6")
     assert row(text, "T7").endswith("| met |")
     assert row(text, "T8").endswith("| missed |")
-    assert row(text, "T9").endswith("| met |")
+    assert row(text, "T9").endswith("| met |") and "with parsing, c_feed_poll/streaming_cap65536" in row(text, "T9")
     assert row(text, "T10").endswith("| missed |")
     assert "`ring_latency/tickwire`" in text and "skipped: no binary" in text
     assert (out / "latency_cdf.png").exists() or "No plots" in text
