@@ -341,6 +341,11 @@ def targets(benches: Dict[str, Bench], crit_why: str, live: Optional[dict], live
                  for k, v in per_kind.items()]
         if nonzero:
             parts.append("not zero: " + ", ".join(nonzero))
+        su_m = sum(num(r.get("setup_messages")) or 0 for r in allocs)
+        su_a = sum(num(r.get("setup_allocs")) or 0 for r in allocs)
+        if su_m:
+            parts.append(f"set-up messages left out (first sight of an instrument, exact id memory, "
+                         f"a book deeper than ever): {su_m:g} with {su_a:g} allocations")
         if not (per_kind["trade"] and per_kind["book"]):
             ok = None
             parts.append("(no trade or no book row: no verdict)")

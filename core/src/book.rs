@@ -366,6 +366,28 @@ impl L2Book {
         }
     }
 
+    /// Room for an eighth more levels per side than the book holds now (at least 16), so that
+    /// diffs after a snapshot do not reallocate each time the book gets a few levels deeper.
+    /// Called once a snapshot is loaded; a no-op when the room is already there.
+    pub fn reserve_headroom(&mut self) {
+        for (levels, texts) in [
+            (&mut self.bids, &mut self.bid_text),
+            (&mut self.asks, &mut self.ask_text),
+        ] {
+            // exact: `reserve` would double a full vector (a 1,000-level side to 2,048)
+            let room = (levels.len() / 8).max(16);
+            levels.reserve_exact(room);
+            if self.keep_text {
+                texts.reserve_exact(room);
+            }
+        }
+    }
+
+    /// Levels each side has room for without reallocating (bids, asks).
+    pub fn capacity(&self) -> (usize, usize) {
+        (self.bids.capacity(), self.asks.capacity())
+    }
+
     /// Keeps only the `depth` best levels per side.
     pub fn truncate(&mut self, depth: usize) {
         for (levels, texts) in [
@@ -758,6 +780,7 @@ impl Books {
             if st.depth > 0 {
                 st.book.truncate(st.depth);
             }
+            st.book.reserve_headroom();
         }
         if let Some(theirs) = claimed_checksum(batch) {
             let rule = st.checksum;

@@ -14,7 +14,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
@@ -329,14 +329,17 @@ fn alloc_rows(c: &Capture) -> Vec<AllocRow> {
     });
     let mut buf = vec![Event::default(); 1 << 14];
     let warm = frames.len() / 2;
-    // per frame type: (messages, allocations) in steady state, and the same for first-sight
-    // frames (the first message of that type carrying an instrument: new book, dedupe window,
-    // table entries), which are set-up rather than steady state
+    // per frame type: (messages, allocations) in steady state, and the same for set-up messages:
+    // the first message of that type carrying an instrument (new book, dedupe window, table
+    // entries), the one that gives an id stream its exact memory (ids a window cannot place), or
+    // one that takes a book deeper than it has ever been (its level vectors grow)
     let mut counts: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
     let mut seen: HashSet<(&str, u32)> = HashSet::new();
     let mut ids: Vec<u32> = Vec::with_capacity(1 << 20);
+    let mut caps: HashMap<u32, (usize, usize)> = HashMap::new();
     for (i, (kind, meta, payload, ts)) in frames.iter().enumerate() {
         ids.clear();
+        let switched_before = p.dedupe().stats().exact_streams;
         let before = allocs();
         match kind {
             FrameKind::Rest => {
@@ -360,12 +363,21 @@ fn alloc_rows(c: &Capture) -> Vec<AllocRow> {
             );
         }
         let spent = allocs() - before;
+        // an id stream the window cannot place (UUID or far-apart ids) gets its exact memory of
+        // recent ids once, on the message that shows it: set-up of that stream, like a new book
+        let dedupe_setup = p.dedupe().stats().exact_streams != switched_before;
         let Some((_, name)) = c.frames.iter().find(|(label, _)| label == meta) else {
             continue;
         };
-        let mut first_sight = false;
+        let mut first_sight = dedupe_setup;
         for id in &ids {
             first_sight |= seen.insert((name, *id));
+            // a book deeper than it has ever been grows its level vectors (amortized doubling):
+            // growth, not steady state, and counted with the set-up messages
+            if let Some(cap) = p.books().book(InstrumentId(*id)).map(|b| b.capacity()) {
+                let prev = caps.insert(*id, cap);
+                first_sight |= prev.is_some_and(|(b, a)| cap.0 > b || cap.1 > a);
+            }
         }
         if i < warm || *kind != FrameKind::WsText {
             continue;
@@ -373,7 +385,7 @@ fn alloc_rows(c: &Capture) -> Vec<AllocRow> {
         if spent > 0 && std::env::var_os("TW_MEMORY_DEBUG").is_some() {
             let text = String::from_utf8_lossy(payload);
             eprintln!(
-                "{} {name} (first sight: {first_sight}): {spent} allocations: {:.300}",
+                "{} {name} (set-up: {first_sight}): {spent} allocations: {:.300}",
                 c.venue, text
             );
         }
@@ -488,7 +500,7 @@ fn main() {
     }
     for r in &rows {
         println!(
-            "  {:<16} {:<32} {:>6} messages {:>6} allocations  {:.3} per message   (first sight of an instrument: {} messages, {} allocations)",
+            "  {:<16} {:<32} {:>6} messages {:>6} allocations  {:.3} per message   (set-up: {} messages, {} allocations)",
             r.venue.to_string(),
             r.frame,
             r.messages,
@@ -525,7 +537,7 @@ fn main() {
         for (i, r) in rows.iter().enumerate() {
             let _ = write!(
                 j,
-                "    {{\"venue\": {}, \"frame\": {}, \"messages\": {}, \"allocs\": {}, \"per_message\": {}, \"first_sight_messages\": {}, \"first_sight_allocs\": {}}}",
+                "    {{\"venue\": {}, \"frame\": {}, \"messages\": {}, \"allocs\": {}, \"per_message\": {}, \"setup_messages\": {}, \"setup_allocs\": {}}}",
                 json_str(&r.venue.to_string()),
                 json_str(r.frame),
                 r.messages,
