@@ -23,6 +23,10 @@ pub struct Connect {
     /// REST base URL instead of the venue's (defaults to the --endpoint host over https).
     #[arg(long)]
     pub rest_endpoint: Option<String>,
+    /// Allow ws:// and http:// endpoints on hosts other than this machine (plain text is
+    /// otherwise refused except for loopback).
+    #[arg(long)]
+    pub allow_plaintext: bool,
     /// Trust only this CA certificate (PEM) instead of the public roots (a simulator's).
     #[arg(long)]
     pub ca: Option<PathBuf>,
@@ -52,6 +56,7 @@ impl Connect {
         if let Some(r) = &self.rest_endpoint {
             b = b.rest_endpoint(r.clone());
         }
+        b = b.allow_plaintext(self.allow_plaintext);
         if let Some(ca) = &self.ca {
             let pem = std::fs::read(ca)
                 .with_context(|| format!("cannot read CA file {}", ca.display()))?;

@@ -69,6 +69,10 @@ pub enum FeedError {
     Tls(tls::TlsConfigError),
     /// A thread or poller could not be created.
     Io(std::io::Error),
+    /// A plain-text endpoint (`ws://`, `http://`) names a host that is not this machine, and
+    /// [`FeedBuilder::allow_plaintext`] was not given: market data and subscriptions would
+    /// cross the network unauthenticated.
+    PlaintextEndpoint(String),
 }
 
 impl fmt::Display for FeedError {
@@ -77,11 +81,40 @@ impl fmt::Display for FeedError {
             FeedError::NothingToSubscribe => f.write_str("no subscription given"),
             FeedError::Tls(e) => write!(f, "{e}"),
             FeedError::Io(e) => write!(f, "cannot start the engine: {e}"),
+            FeedError::PlaintextEndpoint(url) => write!(
+                f,
+                "refusing plain-text endpoint {url}: only loopback hosts may go without TLS \
+                 (use wss:// / https://, or allow_plaintext(true) for a trusted network)"
+            ),
         }
     }
 }
 
 impl std::error::Error for FeedError {}
+
+/// Whether `url` is plain text (`ws://`, `http://`) to a host other than this machine
+/// (`localhost`, `127.0.0.0/8`, `::1`).
+fn plaintext_to_remote(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("ws://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority.rsplit('@').next().unwrap_or("");
+    let host = match hostport.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => hostport.split(':').next().unwrap_or(""),
+    };
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
 
 /// Builds a live [`Feed`].
 #[derive(Clone, Debug)]
@@ -91,6 +124,7 @@ pub struct FeedBuilder {
     pin: bool,
     endpoint: Option<String>,
     rest_endpoint: Option<String>,
+    allow_plaintext: bool,
     ca_pem: Option<Vec<u8>>,
     overflow: Overflow,
     capacity: usize,
@@ -117,6 +151,7 @@ impl Default for FeedBuilder {
             pin: sys::cores() > 2,
             endpoint: None,
             rest_endpoint: None,
+            allow_plaintext: false,
             ca_pem: None,
             overflow: Overflow::DropNewest,
             capacity: 1 << 16,
@@ -162,6 +197,12 @@ impl FeedBuilder {
     /// (`wss://` → `https://`, `ws://` → `http://`): never to the real venue behind a simulator.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into().trim_end_matches('/').to_string());
+        self
+    }
+    /// Lets `ws://` / `http://` endpoints name hosts other than this machine (off by default:
+    /// plain text is accepted only for loopback, e.g. a local simulator).
+    pub fn allow_plaintext(mut self, on: bool) -> Self {
+        self.allow_plaintext = on;
         self
     }
     /// REST base URL replacing the venue's.
@@ -260,6 +301,13 @@ impl FeedBuilder {
     pub fn start(self) -> Result<Feed, FeedError> {
         if self.subscriptions.is_empty() {
             return Err(FeedError::NothingToSubscribe);
+        }
+        if !self.allow_plaintext {
+            for url in [&self.endpoint, &self.rest_endpoint].into_iter().flatten() {
+                if plaintext_to_remote(url) {
+                    return Err(FeedError::PlaintextEndpoint(url.clone()));
+                }
+            }
         }
         let tls = tls::client_config(self.ca_pem.as_deref()).map_err(FeedError::Tls)?;
         let (recorder, record_thread) = match &self.record {
@@ -925,5 +973,61 @@ impl Iterator for Events<'_> {
 impl Drop for Feed {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_only_to_loopback() {
+        for local in [
+            "ws://127.0.0.1:9443",
+            "ws://127.8.9.10/ws",
+            "WS://LOCALHOST:80/stream",
+            "http://[::1]:8080/api",
+            "ws://user@localhost:1/x",
+            "ws://sim.localhost:5000",
+        ] {
+            assert!(!plaintext_to_remote(local), "{local}");
+        }
+        for remote in [
+            "ws://stream.binance.com:9443/ws",
+            "http://api.binance.com",
+            "ws://10.0.0.5:9000",
+            "ws://[2001:db8::1]:80/",
+            "ws://127.0.0.1.evil.example/ws",
+            "ws://localhost@evil.example/",
+        ] {
+            assert!(plaintext_to_remote(remote), "{remote}");
+        }
+        for tls in [
+            "wss://stream.binance.com:9443/ws",
+            "https://api.binance.com",
+        ] {
+            assert!(!plaintext_to_remote(tls), "{tls}");
+        }
+    }
+
+    #[test]
+    fn plaintext_to_a_remote_host_is_refused_unless_allowed() {
+        let sub = Subscription::parse("binance:BTCUSDT:trades").unwrap();
+        let err = FeedBuilder::new()
+            .subscribe(sub.clone())
+            .endpoint("ws://stream.binance.com:9443")
+            .start()
+            .err()
+            .expect("refused");
+        assert!(matches!(err, FeedError::PlaintextEndpoint(_)), "{err}");
+        assert!(err.to_string().contains("only loopback hosts"), "{err}");
+        let err = FeedBuilder::new()
+            .subscribe(sub)
+            .endpoint("wss://127.0.0.1:1")
+            .rest_endpoint("http://api.binance.com")
+            .start()
+            .err()
+            .expect("refused");
+        assert!(matches!(err, FeedError::PlaintextEndpoint(u) if u == "http://api.binance.com"));
     }
 }
