@@ -439,6 +439,32 @@ fn bitget_books15() {
     );
 }
 
+/// A book variant subscribed at run time is resynced on its own stream too.
+#[test]
+fn okx_books_l2_tbt_subscribed_at_run_time() {
+    let venue = Venue::Okx;
+    let mut r = Run::start_with(venue, "trades,bbo");
+    r.until(venue, "trades", 20, |r| {
+        r.count(|e| e.kind == Kind::Trade as u8) >= 3
+    });
+    let sub = Subscription::parse(&format!("okx:{}:book=books-l2-tbt", r.symbol)).expect("spec");
+    r.feed.subscribe(&sub);
+    r.until(venue, "a synced book", 20, |r| {
+        r.feed.book(venue, &r.symbol).is_some()
+    });
+    let synced_before = r.status(StatusCode::BookSynced);
+    r.sim.inject(Fault::Drop(1));
+    r.until(venue, "a gap, then a resynced book", 20, |r| {
+        r.status(StatusCode::Gap) >= 1
+            && r.status(StatusCode::BookSynced) > synced_before
+            && r.feed.book(venue, &r.symbol).is_some()
+    });
+    let sent = r.sim.stats().frames_per_stream;
+    assert!(!sent.keys().any(|k| k.starts_with("books:")), "{sent:?}");
+    r.feed.shutdown();
+    r.sim.shutdown();
+}
+
 #[test]
 fn every_venue_is_covered() {
     assert_eq!(VENUES.len() + 3, Venue::ALL.len());
