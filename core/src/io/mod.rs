@@ -28,7 +28,7 @@ pub use record::RecordTx;
 pub use rest::{get as http_get, Response, RestCounters};
 pub use session::{CloseReason, SessionConfig};
 pub use shard::ShardCounters;
-pub use spec::{Channel, SpecError, Subscription};
+pub use spec::{Channel, ChannelSpec, SpecError, Subscription};
 
 use crate::book::{L2Book, Level};
 use crate::event::{Event, Kind, Venue};
@@ -326,7 +326,9 @@ impl FeedBuilder {
         // plan connections: per venue and endpoint path (OKX business, USD-M public/market),
         // streams split by the per-connection limit
         let mut by_path: Vec<(Venue, &'static str, Vec<String>)> = Vec::new();
+        let mut book_variants = spec::BookVariants::default();
         for sub in &self.subscriptions {
+            book_variants.add(sub);
             let proto = protocol_for(sub.venue);
             for stream in sub.streams() {
                 let path = proto.ws_path(&stream);
@@ -481,6 +483,7 @@ impl FeedBuilder {
             waiter,
             last_watch: Instant::now(),
             stages: self.stage_timing.then(|| Stages::new(stamp_rings)),
+            book_variants,
         })
     }
 
@@ -565,6 +568,8 @@ pub struct Feed {
     last_watch: Instant,
     waiter: Arc<shard::Waiter>,
     stages: Option<Stages>,
+    /// The book variant of each subscribed book: resyncs use its stream.
+    book_variants: spec::BookVariants,
 }
 
 /// Latency histograms (ns) per stage, from [`FeedBuilder::stage_timing`].
@@ -779,22 +784,25 @@ impl Feed {
             let Some(info) = self.instruments.info(id) else {
                 continue;
             };
-            match protocol_for(info.venue).resync(&info.symbol) {
-                crate::venue::protocol::Resync::Rest(path) => {
-                    let _ = self.rest_tx.send(rest::RestJob {
-                        venue: info.venue,
-                        symbol: info.symbol,
-                        path,
-                    });
+            // on the stream the book was subscribed on (its variant)
+            for resync in self.book_variants.resyncs(info.venue, &info.symbol) {
+                match resync {
+                    crate::venue::protocol::Resync::Rest(path) => {
+                        let _ = self.rest_tx.send(rest::RestJob {
+                            venue: info.venue,
+                            symbol: info.symbol.clone(),
+                            path,
+                        });
+                    }
+                    crate::venue::protocol::Resync::Resubscribe(streams) => {
+                        let venue = info.venue;
+                        self.command(|| shard::Command::Resubscribe {
+                            venue,
+                            streams: streams.clone(),
+                        });
+                    }
+                    crate::venue::protocol::Resync::None => {}
                 }
-                crate::venue::protocol::Resync::Resubscribe(streams) => {
-                    let venue = info.venue;
-                    self.command(|| shard::Command::Resubscribe {
-                        venue,
-                        streams: streams.clone(),
-                    });
-                }
-                crate::venue::protocol::Resync::None => {}
             }
         }
         let mut room = self.router.free_min();
@@ -838,6 +846,7 @@ impl Feed {
 
     /// Subscribes at run time, without reconnecting.
     pub fn subscribe(&mut self, s: &Subscription) {
+        self.book_variants.add(s);
         self.command(|| shard::Command::Subscribe {
             venue: s.venue,
             streams: s.streams(),
@@ -846,6 +855,7 @@ impl Feed {
 
     /// Unsubscribes at run time.
     pub fn unsubscribe(&mut self, s: &Subscription) {
+        self.book_variants.remove(s);
         self.command(|| shard::Command::Unsubscribe {
             venue: s.venue,
             streams: s.streams(),

@@ -20,8 +20,9 @@ type Window = (Vec<(i64, i64)>, Vec<(i64, i64)>);
 /// The Kraken v2 dialect.
 #[derive(Default)]
 pub struct Kraken {
-    /// Last published window per (symbol, depth): bids, asks (best first).
-    windows: Mutex<HashMap<(String, usize), Window>>,
+    /// Last published window per (market, symbol, depth): bids, asks (best first). The
+    /// dialect is shared by every Kraken simulator of the process: each market has its own.
+    windows: Mutex<HashMap<(u64, String, usize), Window>>,
 }
 
 const DEPTHS: &[usize] = &[10, 25, 100, 500, 1000];
@@ -161,7 +162,7 @@ impl Dialect for Kraken {
                         (b, a)
                     } else {
                         let prev = windows
-                            .entry((sym.name.clone(), depth))
+                            .entry((sym.market, sym.name.clone(), depth))
                             .or_insert_with(|| (bids.clone(), asks.clone()));
                         let d = (diff(&prev.0, &bids), diff(&prev.1, &asks));
                         *prev = (bids.clone(), asks.clone());
@@ -286,7 +287,7 @@ impl Dialect for Kraken {
             let (bids, asks) = window(&s.book, depth);
             // the published window starts here if nothing was published yet
             crate::sim::lock(&self.windows)
-                .entry((s.name.clone(), depth))
+                .entry((s.market, s.name.clone(), depth))
                 .or_insert_with(|| (bids.clone(), asks.clone()));
             let cs = checksum(&bids, &asks, s);
             (
