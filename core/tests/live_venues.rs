@@ -215,6 +215,12 @@ fn check(venue: Venue, channels: &str, expect: Expect) {
     );
     assert_eq!(r.status(StatusCode::Crossed), 0, "{venue}: crossed book");
     assert_eq!(r.status(StatusCode::Gap), 0, "{venue}: gap without a fault");
+    // every subscribe frame the venue's protocol sends (Kraken's `instrument` too) is accepted
+    assert_eq!(
+        r.status(StatusCode::VenueError),
+        0,
+        "{venue}: the simulator refused a request"
+    );
     assert_eq!(
         r.status(StatusCode::ChecksumMismatch),
         0,

@@ -383,6 +383,11 @@ impl NeutralMarket {
             .map(f)
     }
 
+    /// Runs `f` on every symbol's state (under the market lock).
+    pub fn with_symbols<R>(&self, f: impl FnOnce(&[SimSymbol]) -> R) -> R {
+        f(&lock(&self.state).syms)
+    }
+
     /// One step for the next symbol in turn, rendered by `dialect` and published while the
     /// market lock is held (a snapshot never runs ahead of what was published). Returns the
     /// frames published.
