@@ -7,6 +7,7 @@ frames: per fixture file a few inputs in the `frames` target's format (venue byt
         rows of the capture, the rows from its first REST snapshot on (so that diffs bridge a
         snapshot), and one of each channel label. At most MAX_INPUT bytes each.
 record: small .twrec files (written here in the format of core/src/record.rs) and TSV heads.
+http: HTTP responses (Content-Length, chunked, read to close) around small REST bodies.
 decimal, spec: hand-written strings.
 
 `python3 fuzz/seeds.py [OUT_DIR]` (default fuzz/seeds); prints how many seeds it wrote.
@@ -112,6 +113,13 @@ def main():
         for j, exp in enumerate((-8, -2, 0, 3, -18)):
             write("decimal", f"d{i}-{j}", bytes([exp & 0xFF]) + s.encode())
             n += 1
+    bodies = [b'{"lastUpdateId":1027024,"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]}', b"{}"]
+    for i, body in enumerate(bodies):
+        write("http", f"h{i}-length", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[k:k + 40]), body[k:k + 40]) for k in range(0, len(body), 40))
+        write("http", f"h{i}-chunked", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0;x=y\r\n\r\n")
+        write("http", f"h{i}-close", b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nConnection: close\r\n\r\n" + body)
+        n += 3
     specs = ["binance:BTCUSDT:trades,bbo,book", "okx:BTC-USDT:trades,book=books-l2-tbt",
              "bybit:BTCUSDT:book=50", "gateio:BTC_USDT:book=obu", "kraken:XBT/USD:book=100",
              "hyperliquid:kPEPE", "binance-usdm:btcusdt:aggtrades,candles", "coinbase:BTC-USD:bbo",

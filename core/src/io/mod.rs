@@ -25,7 +25,7 @@ pub mod tls;
 
 pub use gate::{Gate, GateConfig};
 pub use record::RecordTx;
-pub use rest::{get as http_get, Response, RestCounters};
+pub use rest::{get as http_get, parse_response as parse_http_response, Response, RestCounters};
 pub use session::{CloseReason, SessionConfig};
 pub use shard::ShardCounters;
 pub use spec::{Channel, ChannelSpec, SpecError, Subscription};

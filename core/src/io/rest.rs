@@ -322,7 +322,8 @@ fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
         if size == 0 {
             return Ok(out);
         }
-        if b.len() < size + 2 || out.len() + size > MAX_BODY {
+        // `size` is the sender's: up to `usize::MAX` (no arithmetic on it may overflow)
+        if b.len() < size.saturating_add(2) || size > MAX_BODY - out.len() {
             return Err("truncated or oversized chunk".into());
         }
         out.extend_from_slice(&b[..size]);
