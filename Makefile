@@ -3,7 +3,8 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick bench-smoke replay-demo prerequisites clean
+.PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick bench-smoke replay-demo prerequisites clean \
+	fuzz fuzz-smoke fuzz-install
 
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
@@ -88,6 +89,44 @@ bench-smoke:
 		--results $(SMOKE_OUT) --no-latest || fail="$$fail report"; \
 	test -z "$$fail" || { echo "bench-smoke: failed:$$fail (see $(SMOKE_OUT)/report.md)"; exit 1; }; \
 	echo "bench-smoke: ok ($(SMOKE_OUT)/report.md)"
+
+## ---- fuzzing: `make fuzz` (FUZZ_SECONDS per target, default 120), `make fuzz-smoke` (10 s each) ----
+## cargo-fuzz (libFuzzer) under AddressSanitizer, with debug assertions and overflow checks; the
+## nightly-only flags run on stable through RUSTC_BOOTSTRAP=1. fuzz/ is its own workspace, not
+## built by `make test`. Seeds come from the fixture captures (fuzz/seeds.py writes fuzz/seeds/);
+## each target's corpus grows in fuzz/corpus/<target>; a crashing input is kept in
+## fuzz/artifacts/<target> and fails the run (add it to core/tests/fuzz_regressions.rs once
+## fixed). FUZZ_TARGETS=frames picks targets; logs in $(FUZZ_TARGET_DIR)/logs. Ends with one
+## line per target: runs, seconds, exec/s.
+FUZZ_TARGETS ?= frames http record decimal spec
+FUZZ_SECONDS ?= 120
+CARGO_FUZZ_VERSION ?= 0.13.2
+FUZZ_TARGET_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/fuzz
+FUZZ := RUSTC_BOOTSTRAP=1 $(CARGO) fuzz
+FUZZ_FLAGS := --sanitizer address --target-dir $(FUZZ_TARGET_DIR)
+
+## fuzz-install: cargo-fuzz from crates.io, when missing (a few minutes)
+fuzz-install:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+
+fuzz: fuzz-install
+	@python3 fuzz/seeds.py
+	cd fuzz && $(FUZZ) build $(FUZZ_FLAGS)
+	@mkdir -p $(FUZZ_TARGET_DIR)/logs; fail=""; summary=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; log=$(FUZZ_TARGET_DIR)/logs/$$t.log; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  (cd fuzz && $(FUZZ) run $(FUZZ_FLAGS) $$t corpus/$$t seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 -print_final_stats=1) > $$log 2>&1 \
+	    || { fail="$$fail $$t"; grep -E -A12 'panicked|ERROR|SUMMARY' $$log | head -40; }; \
+	  summary="$$summary$$(awk -v t=$$t '/^Done [0-9]+ runs in/ { r = $$2; s = $$5 } /^stat::average_exec_per_sec:/ { e = $$2 } \
+	    END { printf "fuzz: %-8s %d runs in %d s (%d exec/s)", t, r, s, e }' $$log)\n"; \
+	done; printf "$$summary"; \
+	test -z "$$fail" || { echo "fuzz: crashed:$$fail (inputs in fuzz/artifacts/, logs in $(FUZZ_TARGET_DIR)/logs)"; exit 1; }
+
+## fuzz-smoke: every target briefly (10 s each; not part of `make test`)
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 ## replay-demo: replay a real capture and print book tops
 replay-demo:

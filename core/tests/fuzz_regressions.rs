@@ -10,10 +10,17 @@ use tickwire::io::parse_http_response;
 #[test]
 fn http_chunk_size_near_usize_max_is_an_error() {
     // as minimized by `cargo fuzz tmin`
-    let minimized = b"HTTP/1.1 200 \nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\nxx";
+    let minimized =
+        b"HTTP/1.1 200 \nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\nxx";
     assert!(parse_http_response(minimized).is_err());
     // the first chunk alone (the overflow) and every size around the limit
-    for size in ["ffffffffffffffff", "fffffffffffffffe", "fffffffffffffffd", "2000001", "7fffffffffffffff"] {
+    for size in [
+        "ffffffffffffffff",
+        "fffffffffffffffe",
+        "fffffffffffffffd",
+        "2000001",
+        "7fffffffffffffff",
+    ] {
         let first = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{size}\r\nxx");
         assert!(parse_http_response(first.as_bytes()).is_err(), "{size}");
         let later = format!(

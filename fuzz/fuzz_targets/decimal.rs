@@ -108,7 +108,11 @@ fn reference(s: &[u8], exp: i8) -> Result<i64, DecimalError> {
         m = m * 10 + d as u128;
     }
     m *= 10u128.pow(k as u32);
-    let limit = if n.negative { 1u128 << 63 } else { (1u128 << 63) - 1 };
+    let limit = if n.negative {
+        1u128 << 63
+    } else {
+        (1u128 << 63) - 1
+    };
     if m > limit {
         return Err(DecimalError::Overflow);
     }
@@ -134,7 +138,12 @@ fuzz_target!(|data: &[u8]| {
     let exp = (e as i8) % 21;
     let got = decimal::parse(text, exp);
     let want = reference(text, exp);
-    assert_eq!(got, want, "parse({:?}, {exp})", String::from_utf8_lossy(text));
+    assert_eq!(
+        got,
+        want,
+        "parse({:?}, {exp})",
+        String::from_utf8_lossy(text)
+    );
     assert_eq!(
         Decimal::parse(text, exp).map(|d| (d.mantissa, d.exp)),
         want.map(|m| (m, exp))
@@ -157,6 +166,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Decimal::new(m, exp).to_string().as_bytes(), &buf[..n]);
         // correctly rounded: the same as the standard library's reading of the exact text
         let f: f64 = format!("{m}e{exp}").parse().expect("f64 text");
-        assert_eq!(Decimal::new(m, exp).to_f64().to_bits(), f.to_bits(), "to_f64({m}, {exp})");
+        assert_eq!(
+            Decimal::new(m, exp).to_f64().to_bits(),
+            f.to_bits(),
+            "to_f64({m}, {exp})"
+        );
     }
 });

@@ -70,9 +70,17 @@ fuzz_target!(|data: &[u8]| {
         let count = |code: StatusCode| events.iter().filter(|e| e.status() == Some(code)).count();
         let malformed = matches!(r, Err(ParseError::Malformed(_)));
         let value = matches!(r, Err(ParseError::Value { .. }));
-        assert_eq!(after.malformed - before.malformed, malformed as u64, "{r:?}");
+        assert_eq!(
+            after.malformed - before.malformed,
+            malformed as u64,
+            "{r:?}"
+        );
         assert_eq!(count(StatusCode::Malformed), malformed as usize, "{r:?}");
-        assert_eq!(after.out_of_range - before.out_of_range, value as u64, "{r:?}");
+        assert_eq!(
+            after.out_of_range - before.out_of_range,
+            value as u64,
+            "{r:?}"
+        );
 
         // every event
         for e in &events {

@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(r) = parse_http_response(data) else {
         return;
     };
-    assert!(r.body.len() <= data.len(), "a body longer than the response");
+    assert!(
+        r.body.len() <= data.len(),
+        "a body longer than the response"
+    );
     let _ = r.status;
     let _ = r.retry_after;
 });

@@ -15,7 +15,8 @@ type Owned = (i64, FrameKind, u16, String, Vec<u8>);
 /// Every frame of `bytes` (stops at the first error, which is returned with them).
 fn read_all(bytes: Vec<u8>) -> Option<(Option<String>, Vec<Owned>, bool)> {
     let len = bytes.len();
-    let mut r = Reader::from_read(PathBuf::from("fuzz-input"), Box::new(Cursor::new(bytes))).ok()?;
+    let mut r =
+        Reader::from_read(PathBuf::from("fuzz-input"), Box::new(Cursor::new(bytes))).ok()?;
     let venue = r.venue().map(str::to_owned);
     let mut frames = Vec::new();
     let mut clean = true;
@@ -23,8 +24,17 @@ fn read_all(bytes: Vec<u8>) -> Option<(Option<String>, Vec<Owned>, bool)> {
         match r.next_frame() {
             Ok(Some(f)) => {
                 assert!(f.payload.len() <= MAX_RECORD);
-                assert!(f.meta.len() + f.payload.len() <= len, "a frame larger than its input");
-                frames.push((f.ts_recv.0, f.kind, f.conn, f.meta.to_owned(), f.payload.to_vec()));
+                assert!(
+                    f.meta.len() + f.payload.len() <= len,
+                    "a frame larger than its input"
+                );
+                frames.push((
+                    f.ts_recv.0,
+                    f.kind,
+                    f.conn,
+                    f.meta.to_owned(),
+                    f.payload.to_vec(),
+                ));
                 // every frame consumes input: more frames than bytes means a loop
                 assert!(frames.len() <= len);
             }
@@ -48,10 +58,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut w = Writer::new(Vec::new(), venue.as_deref().unwrap_or("")).expect("header");
     for (ts, kind, conn, meta, payload) in &frames {
-        w.write(*kind, *conn, Nanos(*ts), meta, payload).expect("write");
+        w.write(*kind, *conn, Nanos(*ts), meta, payload)
+            .expect("write");
     }
     let out = w.finish().expect("finish");
-    assert_eq!(out.as_slice(), data, "a clean recording writes back byte for byte");
+    assert_eq!(
+        out.as_slice(),
+        data,
+        "a clean recording writes back byte for byte"
+    );
     let (venue2, frames2, clean2) = read_all(out).expect("reads back");
     assert!(clean2);
     assert_eq!((venue, frames), (venue2, frames2));
