@@ -1027,8 +1027,7 @@ mod tests {
             .subscribe(sub.clone())
             .endpoint("ws://stream.binance.com:9443")
             .start()
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(matches!(err, FeedError::PlaintextEndpoint(_)), "{err}");
         assert!(err.to_string().contains("only loopback hosts"), "{err}");
         let err = FeedBuilder::new()
@@ -1036,8 +1035,7 @@ mod tests {
             .endpoint("wss://127.0.0.1:1")
             .rest_endpoint("http://api.binance.com")
             .start()
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(matches!(err, FeedError::PlaintextEndpoint(u) if u == "http://api.binance.com"));
     }
 }
