@@ -119,8 +119,8 @@ fuzz: fuzz-install
 	  (cd fuzz && $(FUZZ) run $(FUZZ_FLAGS) $$t corpus/$$t seeds/$$t -- \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 -print_final_stats=1) > $$log 2>&1 \
 	    || { fail="$$fail $$t"; grep -E -A12 'panicked|ERROR|SUMMARY' $$log | head -40; }; \
-	  summary="$$summary$$(awk -v t=$$t '/^Done [0-9]+ runs in/ { r = $$2; s = $$5 } /^stat::average_exec_per_sec:/ { e = $$2 } \
-	    END { printf "fuzz: %-8s %d runs in %d s (%d exec/s)", t, r, s, e }' $$log)\n"; \
+	  summary="$$summary$$(awk -v t=$$t '/^stat::number_of_executed_units:/ { r = $$2 } /^stat::average_exec_per_sec:/ { e = $$2 } \
+	    END { printf "fuzz: %-8s %d runs, %d exec/s", t, r, e }' $$log)\n"; \
 	done; printf "$$summary"; \
 	test -z "$$fail" || { echo "fuzz: crashed:$$fail (inputs in fuzz/artifacts/, logs in $(FUZZ_TARGET_DIR)/logs)"; exit 1; }
 

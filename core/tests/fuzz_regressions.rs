@@ -2,7 +2,11 @@
 //! same public API as the target that found them, so CI catches a regression without the
 //! fuzzer. One test per finding; the comment names the target.
 
+use tickwire::instrument::Instruments;
 use tickwire::io::parse_http_response;
+use tickwire::pipeline::{Pipeline, PipelineConfig};
+use tickwire::venue::ParseError;
+use tickwire::{Nanos, StatusCode, Venue};
 
 /// Target `http`: a chunk size near `usize::MAX` overflowed `size + 2` (a panic with overflow
 /// checks; in release the sum wrapped and the slice that followed panicked, killing the REST
@@ -31,4 +35,33 @@ fn http_chunk_size_near_usize_max_is_an_error() {
     // a well-formed chunked body still reads
     let ok = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
     assert_eq!(parse_http_response(ok).unwrap().body, b"abc");
+}
+
+/// Target `frames` (Kraken): a v1 book update whose timestamp has 12 integer digits
+/// (`"162027661700"` s) overflowed `secs * 1e9` in `decimal_seconds_ns` (a panic with overflow
+/// checks; in release a wrapped, wrong exchange time). Now the frame is refused, and counted.
+#[test]
+fn kraken_timestamp_beyond_i64_nanoseconds_is_not_a_panic() {
+    // as minimized by `cargo fuzz tmin` (venue byte 8 = Kraken, tag 0 = WebSocket frame)
+    let frame = br#"[0,{"a":[["","","162027661700"]]},"book-2","D"]"#;
+    let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+    let mut events = Vec::new();
+    let r = p.on_frame(Venue::Kraken, frame, Nanos(1), &mut |e| events.push(*e));
+    let malformed = matches!(r, Err(ParseError::Malformed(_)));
+    assert_eq!(p.stats().malformed, malformed as u64, "{r:?}");
+    let reported = events
+        .iter()
+        .filter(|e| e.status() == Some(StatusCode::Malformed))
+        .count();
+    assert_eq!(reported, malformed as usize, "{r:?}");
+    // the same timestamp in a well-formed update, and one with 12 digits that fits
+    for ts in [
+        "999999999999.999999",
+        "9223372036.854775807",
+        "9223372036.854775808",
+    ] {
+        let frame =
+            format!(r#"[0,{{"a":[["5541.30000","2.50700000","{ts}"]]}},"book-10","XBT/USD"]"#);
+        let _ = p.on_frame(Venue::Kraken, frame.as_bytes(), Nanos(2), &mut |_| {});
+    }
 }

@@ -139,7 +139,8 @@ pub fn decimal_seconds_ns(s: &[u8]) -> Option<i64> {
         nanos = nanos * 10 + i64::from(d);
     }
     nanos *= 10i64.pow(9 - frac.len() as u32);
-    Some(secs * 1_000_000_000 + nanos)
+    // 12 integer digits can exceed i64 nanoseconds (from year 2262 on): no time, not a wrong one
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
 /// Fraction digits of a number exactly as the venue wrote it (`"354.80000000"` → 8,
