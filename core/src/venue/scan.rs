@@ -323,23 +323,56 @@ impl<'a> Scanner<'a> {
         if self.byte(b']').is_some() {
             return Some(());
         }
+        // exponents outside -10..=0 never take the one-pass level reader
+        let kp = usize::try_from(-i32::from(px_exp)).unwrap_or(usize::MAX);
+        let kq = usize::try_from(-i32::from(qty_exp)).unwrap_or(usize::MAX);
         loop {
-            self.byte(b'[')?;
-            let px = match self.quoted_decimal(px_exp) {
-                Some(v) => v,
-                None => crate::decimal::parse(self.string()?, px_exp),
-            };
-            self.byte(b',')?;
-            let qty = match self.quoted_decimal(qty_exp) {
-                Some(v) => v,
-                None => crate::decimal::parse(self.string()?, qty_exp),
-            };
-            self.byte(b']')?;
-            f(px.and_then(|p| qty.map(|q| (p, q))))?;
-            if self.next(b']')? == Next::End {
+            // the usual level, `["61737.63000000","0.00000000"]`, in one pass
+            if let Some((px, qty, next, end)) =
+                crate::decimal::quoted_level(self.b, self.i, kp, kq)
+            {
+                self.i = next;
+                f(Ok((px, qty)))?;
+                if end {
+                    return Some(());
+                }
+                continue;
+            }
+            let (level, end) = self.decimal_level(px_exp, qty_exp)?;
+            f(level)?;
+            if end {
                 return Some(());
             }
         }
+    }
+
+    /// One `[price, size]` pair of quoted decimals and the `,` or `]` after it (`true` for the
+    /// `]` that closes the array), read value by value: the general reader behind
+    /// [`Scanner::decimal_pairs`] and the one-pass level reader. `None` on any other shape.
+    #[inline(never)]
+    pub fn decimal_level(
+        &mut self,
+        px_exp: i8,
+        qty_exp: i8,
+    ) -> Option<(Result<(i64, i64), crate::decimal::DecimalError>, bool)> {
+        self.byte(b'[')?;
+        let px = match self.quoted_decimal(px_exp) {
+            Some(v) => v,
+            None => crate::decimal::parse(self.string()?, px_exp),
+        };
+        self.byte(b',')?;
+        let qty = match self.quoted_decimal(qty_exp) {
+            Some(v) => v,
+            None => crate::decimal::parse(self.string()?, qty_exp),
+        };
+        self.byte(b']')?;
+        let end = self.next(b']')? == Next::End;
+        Some((px.and_then(|p| qty.map(|q| (p, q))), end))
+    }
+
+    /// A scanner over `b` positioned at `i`.
+    pub fn at(b: &'a [u8], i: usize) -> Self {
+        Scanner { b, i }
     }
 }
 
