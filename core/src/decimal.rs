@@ -147,14 +147,44 @@ pub(crate) fn parse_quoted(
 /// exponent, more fraction digits than `k`, a value that would not convert, a level within 40
 /// bytes of the end): the caller then reads that level with the general scanner, which gives
 /// the same result whenever this one gives one.
+///
+/// `memo` carries the integer runs of the previous level's price and size: consecutive levels
+/// usually share them (`"61837.`), and a run that matches is not converted again.
 #[inline(always)]
 pub(crate) fn quoted_level(
     buf: &[u8],
     at: usize,
     kp: usize,
     kq: usize,
+    memo: &mut LevelMemo,
 ) -> Option<(i64, i64, usize, bool)> {
-    fast::level(buf, at, kp, kq)
+    fast::level(buf, at, kp, kq, memo)
+}
+
+/// The integer runs last read by [`quoted_level`] (price, size), for reuse.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LevelMemo([IntRun; 2]);
+
+impl Default for LevelMemo {
+    fn default() -> Self {
+        // a valid run to start from: `0.` (what `"0.5"` reads as)
+        let zero = IntRun {
+            word: u64::from_le_bytes(*b"0.\0\0\0\0\0\0"),
+            mask: 0xFFFF,
+            digits: 1,
+            value: 0,
+        };
+        LevelMemo([zero; 2])
+    }
+}
+
+/// An integer run and its stop byte as loaded (`word & mask`), its digit count and value.
+#[derive(Clone, Copy, Debug)]
+struct IntRun {
+    word: u64,
+    mask: u64,
+    digits: usize,
+    value: u64,
 }
 
 /// `exp` outside -10..=0.
@@ -347,6 +377,7 @@ mod fast {
         at: usize,
         kp: usize,
         kq: usize,
+        memo: &mut super::LevelMemo,
     ) -> Option<(i64, i64, usize, bool)> {
         if kp > 10 || kq > 10 {
             return None;
@@ -355,11 +386,11 @@ mod fast {
         if w[0] != b'[' || w[1] != b'"' {
             return None;
         }
-        let (px, e) = level_value(w, 2, kp)?;
+        let (px, e) = level_value(w, 2, kp, &mut memo.0[0])?;
         if w[e + 1] != b',' || w[e + 2] != b'"' {
             return None;
         }
-        let (qty, e) = level_value(w, e + 3, kq)?;
+        let (qty, e) = level_value(w, e + 3, kq, &mut memo.0[1])?;
         if w[e + 1] != b']' {
             return None;
         }
@@ -375,14 +406,32 @@ mod fast {
     /// `10^-k` and the quote's index. The integer run and the fraction run are each found and
     /// converted by one 8-byte load.
     #[inline(always)]
-    fn level_value(w: &[u8; 40], at: usize, k: usize) -> Option<(i64, usize)> {
-        let d0 = load8(w, at) ^ ZEROS;
-        let a = (nondigits(d0).trailing_zeros() / 8) as usize; // 8 when no stop byte
-        if a == 0 || a == 8 {
-            return None;
-        }
-        // the `a` digits shifted to the top, leading zero digits below
-        let int = swar8(d0 << (8 * (8 - a)));
+    fn level_value(
+        w: &[u8; 40],
+        at: usize,
+        k: usize,
+        memo: &mut super::IntRun,
+    ) -> Option<(i64, usize)> {
+        let raw = load8(w, at);
+        let (a, int) = if (raw ^ memo.word) & memo.mask == 0 {
+            // the same digits and stop byte as the previous value's
+            (memo.digits, memo.value)
+        } else {
+            let d0 = raw ^ ZEROS;
+            let a = (nondigits(d0).trailing_zeros() / 8) as usize; // 8 when no stop byte
+            if a == 0 || a == 8 {
+                return None;
+            }
+            // the `a` digits shifted to the top, leading zero digits below
+            let int = swar8(d0 << (8 * (8 - a)));
+            *memo = super::IntRun {
+                word: raw,
+                mask: u64::MAX >> (8 * (7 - a)),
+                digits: a,
+                value: int,
+            };
+            (a, int)
+        };
         let stop = w[at + a];
         if stop == b'"' {
             return Some(((int * POW10[k]) as i64, at + a));

@@ -326,10 +326,11 @@ impl<'a> Scanner<'a> {
         // exponents outside -10..=0 never take the one-pass level reader
         let kp = usize::try_from(-i32::from(px_exp)).unwrap_or(usize::MAX);
         let kq = usize::try_from(-i32::from(qty_exp)).unwrap_or(usize::MAX);
+        let mut memo = crate::decimal::LevelMemo::default();
         loop {
             // the usual level, `["61737.63000000","0.00000000"]`, in one pass
             if let Some((px, qty, next, end)) =
-                crate::decimal::quoted_level(self.b, self.i, kp, kq)
+                crate::decimal::quoted_level(self.b, self.i, kp, kq, &mut memo)
             {
                 self.i = next;
                 f(Ok((px, qty)))?;

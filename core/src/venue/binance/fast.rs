@@ -62,8 +62,9 @@ fn depth_side(
     // exponents outside -10..=0 never take the one-pass reader
     let kp = usize::try_from(-i32::from(tmpl.px_exp)).unwrap_or(usize::MAX);
     let kq = usize::try_from(-i32::from(tmpl.qty_exp)).unwrap_or(usize::MAX);
+    let mut memo = decimal::LevelMemo::default();
     loop {
-        let (px, qty, end) = match decimal::quoted_level(b, i, kp, kq) {
+        let (px, qty, end) = match decimal::quoted_level(b, i, kp, kq, &mut memo) {
             Some((px, qty, next, end)) => {
                 i = next;
                 (px, qty, end)
