@@ -224,6 +224,10 @@ impl<'a> Scanner<'a> {
     pub fn int(&mut self) -> Option<i64> {
         if self.byte(b'-').is_some() {
             let v = self.uint()?;
+            if v == 0 {
+                // `-0`: general parsers read it as a float, not an integer
+                return None;
+            }
             0i64.checked_sub_unsigned(v)
         } else {
             i64::try_from(self.uint()?).ok()

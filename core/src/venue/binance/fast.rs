@@ -43,9 +43,9 @@ fn after(b: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
 
 /// One side's levels, `[["px","qty"],...]` at `b[i]`, appended to `out` as copies of `tmpl`
 /// (numbered from `index`); the index just past the closing `]`. Levels in the usual form take
-/// the one-pass reader, others the general one (same values); a value that does not convert is
-/// kept in `value_error` (the first one) and the scan goes on, so that a malformed frame is
-/// still told apart from a bad value, as the general path does. `None` on any other shape.
+/// the one-pass reader, others the general one (same values). `None` on any other shape and
+/// on a value that does not convert: the general path reports it (it may hide bytes that are
+/// not UTF-8, and then the frame is what is reported, not the value).
 #[inline(always)]
 fn depth_side(
     b: &[u8],
@@ -53,7 +53,6 @@ fn depth_side(
     tmpl: &Event,
     out: &mut Vec<Event>,
     index: &mut u32,
-    value_error: &mut Option<decimal::DecimalError>,
 ) -> Option<usize> {
     let mut i = after(b, i, b"[")?;
     if b.get(i) == Some(&b']') {
@@ -73,10 +72,7 @@ fn depth_side(
                 let mut sc = Scanner::at(b, i);
                 let (level, end) = sc.decimal_level(tmpl.px_exp, tmpl.qty_exp)?;
                 i = sc.pos();
-                let (px, qty) = level.unwrap_or_else(|e| {
-                    value_error.get_or_insert(e);
-                    (0, 0)
-                });
+                let (px, qty) = level.ok()?;
                 (px, qty, end)
             }
         };
@@ -421,30 +417,21 @@ impl BinanceParser {
             ..Event::default()
         };
         let start = out.len();
-        let mut value_error = None;
         let mut index = 0u32;
         let mut i = sc.pos();
         let read = (|| {
             i = after(payload, i, b",\"b\":")?;
             let mut t = tmpl;
             t.side = Side::Buy as u8;
-            i = depth_side(payload, i, &t, out, &mut index, &mut value_error)?;
+            i = depth_side(payload, i, &t, out, &mut index)?;
             i = after(payload, i, b",\"a\":")?;
             t.side = Side::Sell as u8;
-            i = depth_side(payload, i, &t, out, &mut index, &mut value_error)?;
+            i = depth_side(payload, i, &t, out, &mut index)?;
             (i + 1 == payload.len() && payload[i] == b'}').then_some(())
         })();
         if read.is_none() {
             out.truncate(start);
             return None;
-        }
-        if let Some(error) = value_error {
-            out.truncate(start);
-            return Some(Err(ParseError::Value {
-                instrument: r.id,
-                seq: last,
-                error,
-            }));
         }
         if out.len() == start {
             out.push(Event {
