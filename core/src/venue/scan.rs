@@ -592,6 +592,72 @@ mod tests {
     }
 
     #[test]
+    fn level_reader_agrees_with_the_decimal_parser() {
+        // the one-pass level reader (and its reuse of the previous integer run) inside
+        // `decimal_pairs`, against `decimal::parse` of each value
+        let texts = [
+            "61837.63000000",
+            "61837.62000000",
+            "61837.6",
+            "61836.63000000",
+            "0.00000000",
+            "0.5",
+            "0",
+            "5",
+            "1234567",
+            "1234567.12345678",
+            "12345678.1",
+            "1.123456789",
+            "1.",
+            ".5",
+            "-1",
+            "1e5",
+            "007.50",
+            "",
+            "1.5x",
+            "0.10",
+        ];
+        for exps in [(-8i8, -8i8), (-2, -3), (0, 0), (-10, -1), (-11, -8), (1, 0)] {
+            for a in texts {
+                for b in texts {
+                    let levels = [(a, b), (b, a), (a, a), (b, b), (a, b)];
+                    let body: Vec<String> = levels
+                        .iter()
+                        .map(|(p, q)| format!("[\"{p}\",\"{q}\"]"))
+                        .collect();
+                    for tail in ["", "],\"a\":[[\"1.00000000\",\"2.00000000\"]]}"] {
+                        let t = format!("[{}]{tail}", body.join(","));
+                        let mut got = Vec::new();
+                        let r = Scanner::new(t.as_bytes()).decimal_pairs(exps.0, exps.1, |l| {
+                            got.push(l);
+                            Some(())
+                        });
+                        assert_eq!(r, Some(()), "{t}");
+                        let want: Vec<_> = levels
+                            .iter()
+                            .map(|(p, q)| {
+                                crate::decimal::parse(p.as_bytes(), exps.0).and_then(|p| {
+                                    crate::decimal::parse(q.as_bytes(), exps.1).map(|q| (p, q))
+                                })
+                            })
+                            .collect();
+                        assert_eq!(got, want, "{t} at {exps:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn negative_zero_is_not_an_integer() {
+        // general parsers read `-0` as a float: an integer field holding it is malformed
+        assert_eq!(Scanner::new(b"-0,").int(), None);
+        assert_eq!(Scanner::new(b"-00,").int(), None);
+        assert_eq!(Scanner::new(b"0,").int(), Some(0));
+        assert_eq!(Scanner::new(b"-1,").int(), Some(-1));
+    }
+
+    #[test]
     fn reads_flat_objects_strictly() {
         let mut s = Scanner::new(br#"{"e":"trade","E":17,"p":"1.5","m":true,"x":-3}"#);
         s.byte(b'{').unwrap();
