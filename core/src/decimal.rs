@@ -144,9 +144,9 @@ pub(crate) fn parse_quoted(
 /// fraction digits, no sign), converted at `10^-kp` / `10^-kq` (`kp`, `kq` <= 10) in one pass
 /// over a 40-byte window. Returns the mantissas, the index just past the separator and whether
 /// the separator was the closing `]` of the array. `None` for anything else (a negative, an
-/// exponent, more fraction digits than `k`, a value that would not convert, a level within 40
-/// bytes of the end): the caller then reads that level with the general scanner, which gives
-/// the same result whenever this one gives one.
+/// exponent, more fraction digits than `k`, a value that would not convert): the caller then
+/// reads that level with the general scanner, which gives the same result whenever this one
+/// gives one. Levels within 40 bytes of the end are read from a NUL-padded copy.
 ///
 /// `memo` carries the integer runs of the previous level's price and size: consecutive levels
 /// usually share them (`"61837.`), and a run that matches is not converted again.
@@ -382,7 +382,17 @@ mod fast {
         if kp > 10 || kq > 10 {
             return None;
         }
-        let w: &[u8; 40] = buf.get(at..at + 40)?.try_into().ok()?;
+        let mut tail = [0u8; 40];
+        let w: &[u8; 40] = match buf.get(at..at + 40) {
+            Some(w) => w.try_into().ok()?,
+            None => {
+                // the last levels of a frame: a copy padded with NULs, which are neither
+                // digits nor punctuation, so reading into the padding refuses the level
+                let rest = buf.get(at..)?;
+                tail[..rest.len()].copy_from_slice(rest);
+                &tail
+            }
+        };
         if w[0] != b'[' || w[1] != b'"' {
             return None;
         }
