@@ -29,7 +29,13 @@ fn bench_frames(n: usize, levels: usize) -> (Vec<String>, String) {
         .collect();
     let side = |base: i64, step: i64| -> String {
         (0..1000)
-            .map(|k| format!(r#"["{}.{:02}000000","1.00000000"]"#, (base + step * k) / 100, (base + step * k) % 100))
+            .map(|k| {
+                format!(
+                    r#"["{}.{:02}000000","1.00000000"]"#,
+                    (base + step * k) / 100,
+                    (base + step * k) % 100
+                )
+            })
             .collect::<Vec<_>>()
             .join(",")
     };
@@ -52,8 +58,14 @@ fn main() {
             tickwire::instrument::Instruments::new(),
             tickwire::pipeline::PipelineConfig::default(),
         );
-        p.on_rest(tickwire::Venue::Binance, snap.as_bytes(), Some("BTCUSDT"), tickwire::Nanos(1), &mut |_| {})
-            .expect("snapshot");
+        p.on_rest(
+            tickwire::Venue::Binance,
+            snap.as_bytes(),
+            Some("BTCUSDT"),
+            tickwire::Nanos(1),
+            &mut |_| {},
+        )
+        .expect("snapshot");
         let mut parser = tickwire::venue::binance::BinanceParser::new(
             tickwire::Venue::Binance,
             tickwire::instrument::Instruments::new(),
@@ -62,10 +74,19 @@ fn main() {
         let mut sum = 0u64;
         for f in &frames[..n] {
             if which == "bench-book" {
-                let _ = p.on_frame(tickwire::Venue::Binance, std::hint::black_box(f.as_bytes()), tickwire::Nanos(2), &mut |_| sum += 1);
+                let _ = p.on_frame(
+                    tickwire::Venue::Binance,
+                    std::hint::black_box(f.as_bytes()),
+                    tickwire::Nanos(2),
+                    &mut |_| sum += 1,
+                );
             } else {
                 out.clear();
-                let _ = parser.parse_frame(std::hint::black_box(f.as_bytes()), tickwire::Nanos(1), &mut out);
+                let _ = parser.parse_frame(
+                    std::hint::black_box(f.as_bytes()),
+                    tickwire::Nanos(1),
+                    &mut out,
+                );
                 sum += out.len() as u64;
             }
         }

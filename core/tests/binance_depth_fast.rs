@@ -228,8 +228,15 @@ fn malformed_depth_frames_give_the_general_path_s_result_and_never_panic() {
 fn exactness_rules_follow_the_instrument_exponent() {
     let frame = br#"{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":10,"u":12,"b":[["61837.63000000","0.50000000"],["61837.60000000","12.00000000"]],"a":[["61837.64000000","0.00000000"]]}"#;
     let inexact = br#"{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":10,"u":12,"b":[["61837.63000000","0.50000000"],["61837.61500000","12.00000000"]],"a":[["61837.64000000","0.00000000"]]}"#;
-    for (px_exp, qty_exp) in [(-8, -8), (-2, -1), (-2, 0), (0, 0), (-10, -10), (-12, -9), (2, 1)]
-    {
+    for (px_exp, qty_exp) in [
+        (-8, -8),
+        (-2, -1),
+        (-2, 0),
+        (0, 0),
+        (-10, -10),
+        (-12, -9),
+        (2, 1),
+    ] {
         let table = Instruments::new();
         table.set_exponents(Venue::Binance, "BTCUSDT", px_exp, qty_exp);
         let mut fast = BinanceParser::new(Venue::Binance, table.clone());

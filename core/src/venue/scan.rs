@@ -15,6 +15,9 @@ pub struct Scanner<'a> {
     i: usize,
 }
 
+/// A level's price and size mantissas, or the first value's conversion error.
+pub type LevelValues = Result<(i64, i64), crate::decimal::DecimalError>;
+
 /// What follows a value inside an object or array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
@@ -359,7 +362,7 @@ impl<'a> Scanner<'a> {
         &mut self,
         px_exp: i8,
         qty_exp: i8,
-    ) -> Option<(Result<(i64, i64), crate::decimal::DecimalError>, bool)> {
+    ) -> Option<(LevelValues, bool)> {
         self.byte(b'[')?;
         let px = match self.quoted_decimal(px_exp) {
             Some(v) => v,

@@ -366,9 +366,7 @@ impl BinanceParser {
             Some(rest) => {
                 let q = memchr::memchr(b'"', rest)?;
                 let (name, after) = rest.split_at(q);
-                let payload = after
-                    .strip_prefix(b"\",\"data\":")?
-                    .strip_suffix(b"}")?;
+                let payload = after.strip_prefix(b"\",\"data\":")?.strip_suffix(b"}")?;
                 if !payload.starts_with(DEPTH)
                     || !name.is_ascii()
                     || super::classify_stream_bytes(name) != super::StreamKind::Depth
