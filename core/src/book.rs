@@ -342,7 +342,7 @@ impl L2Book {
     }
 
     /// Sets a level and remembers how the venue wrote it (for checksums).
-    #[inline]
+    #[inline(always)]
     pub fn set_with_text(&mut self, side: Side, px: i64, qty: i64, text: u16) {
         let (levels, texts, asc) = match side {
             Side::Buy => (&mut self.bids, &mut self.bid_text, true),
