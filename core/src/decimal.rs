@@ -382,14 +382,16 @@ mod fast {
         if kp > 10 || kq > 10 {
             return None;
         }
-        let mut tail = [0u8; 40];
+        let tail: [u8; 40];
         let w: &[u8; 40] = match buf.get(at..at + 40) {
             Some(w) => w.try_into().ok()?,
             None => {
                 // the last levels of a frame: a copy padded with NULs, which are neither
                 // digits nor punctuation, so reading into the padding refuses the level
                 let rest = buf.get(at..)?;
-                tail[..rest.len()].copy_from_slice(rest);
+                let mut t = [0u8; 40];
+                t[..rest.len()].copy_from_slice(rest);
+                tail = t;
                 &tail
             }
         };

@@ -358,11 +358,7 @@ impl<'a> Scanner<'a> {
     /// `]` that closes the array), read value by value: the general reader behind
     /// [`Scanner::decimal_pairs`] and the one-pass level reader. `None` on any other shape.
     #[inline(never)]
-    pub fn decimal_level(
-        &mut self,
-        px_exp: i8,
-        qty_exp: i8,
-    ) -> Option<(LevelValues, bool)> {
+    pub fn decimal_level(&mut self, px_exp: i8, qty_exp: i8) -> Option<(LevelValues, bool)> {
         self.byte(b'[')?;
         let px = match self.quoted_decimal(px_exp) {
             Some(v) => v,
