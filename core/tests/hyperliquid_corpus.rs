@@ -215,7 +215,7 @@ fn every_push_replaces_the_book_and_it_never_crosses() {
         .iter()
         .any(|e| matches!(e.status(), Some(StatusCode::Gap | StatusCode::Resync))));
     assert_eq!(
-        protocol_for(Venue::Hyperliquid).resync("BTC"),
+        protocol_for(Venue::Hyperliquid).resync("BTC", None),
         tickwire::venue::protocol::Resync::None
     );
 }

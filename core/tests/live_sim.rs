@@ -516,6 +516,34 @@ fn rest_defaults_to_the_endpoint_host() {
     sim.shutdown();
 }
 
+/// `book=1000ms` subscribes the 1-second diff stream (`btcusdt@depth`, in the URL) instead of
+/// `@depth@100ms`; the book is seeded over REST and syncs the same way.
+#[test]
+fn book_variant_1000ms_syncs_over_rest() {
+    let sim = sim(1500);
+    let mut feed = FeedBuilder::new()
+        .endpoint(sim.ws_url())
+        .rest_endpoint(sim.rest_url())
+        .ca_pem(sim.ca_pem().as_bytes().to_vec())
+        .subscribe(Subscription::parse("binance:BTCUSDT:trades,book=1000ms").unwrap())
+        .start()
+        .expect("feed");
+    let mut seen = Seen::default();
+    seen.until(&mut feed, "a book synced on btcusdt@depth", 15, |_, f| {
+        live(f)
+    });
+    let stats = sim.stats();
+    assert!(stats.rest_requests >= 1);
+    let sent = stats.frames_per_stream;
+    assert!(
+        sent.get("btcusdt@depth").is_some_and(|n| *n > 0),
+        "{sent:?}"
+    );
+    assert!(!sent.keys().any(|k| k.contains("@100ms")), "{sent:?}");
+    feed.shutdown();
+    sim.shutdown();
+}
+
 /// Stage timing (a benchmark aid) is off by default; on, every delivered trade is counted in each
 /// stage's histogram, over two shards, and a reset empties them. Counts only: nothing timed.
 #[test]

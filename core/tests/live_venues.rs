@@ -3,7 +3,9 @@
 //! keeping the connection past the venue's idle rule, trades, quotes, and a book that equals the
 //! simulator's own book level for level once the stream is paused; then a lost diff is
 //! detected (sequence gap or checksum) and that book is resynced the venue's way (REST or
-//! resubscribe).
+//! resubscribe). The same runs with a venue's native variants of a channel
+//! (`book=books-l2-tbt`, `book=obu`, …) check that the book comes from the stream chosen and
+//! is resynced on that stream.
 
 use std::time::{Duration, Instant};
 use tickwire::event::{Event, Kind, StatusCode, Venue};
@@ -33,8 +35,23 @@ struct Run {
     buf: Vec<Event>,
 }
 
+/// What a run with a channel variant must show.
+#[derive(Clone, Copy, Default)]
+struct Expect {
+    /// Levels per side the feed's book keeps (default: the venue's default book's).
+    depth: Option<usize>,
+    /// A top-N image every push (`books5`): no diff to lose, no resync to check.
+    top_n: bool,
+    /// The simulator streams (their key contains this) the book must come from…
+    book_from: Option<&'static str>,
+    /// …and the default book stream (key containing this) that must stay silent.
+    not_from: Option<&'static str>,
+    /// The book is never fetched over REST (Gate Order Book V2).
+    no_rest: bool,
+}
+
 impl Run {
-    fn start(venue: Venue) -> Run {
+    fn start_with(venue: Venue, channels: &str) -> Run {
         let mut cfg = SimConfig::new(venue);
         cfg.source = Source::Synthetic {
             rate_per_sec: 300,
@@ -47,7 +64,7 @@ impl Run {
         }
         let symbol = cfg.symbols[0].clone();
         let sim = Simulator::start(cfg).expect("simulator");
-        let spec = format!("{}:{symbol}:trades,bbo,book", venue.name());
+        let spec = format!("{}:{symbol}:{channels}", venue.name());
         let mut b = FeedBuilder::new()
             .endpoint(sim.ws_url())
             .rest_endpoint(sim.rest_url())
@@ -96,8 +113,9 @@ impl Run {
         }
     }
 
-    /// The feed's book equals the simulator's (after a pause in the stream).
-    fn books_agree(&mut self, venue: Venue) -> Result<(), String> {
+    /// The feed's book equals the simulator's (after a pause in the stream), to `depth` levels
+    /// (default: the venue's default book's).
+    fn books_agree_to(&mut self, venue: Venue, depth: Option<usize>) -> Result<(), String> {
         let (bids, asks, pd, qd) = self.sim.book(&self.symbol).ok_or("no sim book")?;
         let book = self
             .feed
@@ -109,11 +127,11 @@ impl Run {
             |m: i64, exp: i8| -> i128 { i128::from(m) * 10i128.pow((18 + exp as i32) as u32) };
         let (fb, fa) = book.top(usize::MAX);
         // Hyperliquid pushes 20 levels; Kraken books are kept at the subscribed depth (10)
-        let depth = match venue {
+        let depth = depth.unwrap_or(match venue {
             Venue::Hyperliquid => 20,
             Venue::Kraken => 10,
             _ => usize::MAX,
-        };
+        });
         let want_b: Vec<(i128, i128)> = bids
             .iter()
             .take(depth)
@@ -163,20 +181,31 @@ impl Run {
 }
 
 fn check_venue(venue: Venue) {
-    let mut r = Run::start(venue);
+    check(venue, "trades,bbo,book", Expect::default());
+}
+
+fn check(venue: Venue, channels: &str, expect: Expect) {
+    let mut r = Run::start_with(venue, channels);
     r.until(venue, "trades, quotes and a synced book", 20, |r| {
         r.count(|e| e.kind == Kind::Trade as u8) >= 10
             && r.count(|e| e.kind == Kind::Quote as u8) >= 10
             && r.feed.book(venue, &r.symbol).is_some()
     });
-    // past the (shortened) idle rule: still the first connection
+    // past the (shortened) idle rule: still the first connection (one per endpoint path:
+    // OKX `trades-all` lives on /ws/v5/business)
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_millis(2500) {
         r.pump();
     }
+    let sub =
+        Subscription::parse(&format!("{}:{}:{channels}", venue.name(), r.symbol)).expect("spec");
+    let p = protocol_for(venue);
+    let mut paths: Vec<&str> = sub.streams().iter().map(|s| p.ws_path(s)).collect();
+    paths.sort_unstable();
+    paths.dedup();
     assert_eq!(
         r.feed.metrics().connects,
-        1,
+        paths.len() as u64,
         "{venue}: the heartbeat must keep the connection"
     );
     assert_eq!(
@@ -186,6 +215,12 @@ fn check_venue(venue: Venue) {
     );
     assert_eq!(r.status(StatusCode::Crossed), 0, "{venue}: crossed book");
     assert_eq!(r.status(StatusCode::Gap), 0, "{venue}: gap without a fault");
+    // every subscribe frame the venue's protocol sends (Kraken's `instrument` too) is accepted
+    assert_eq!(
+        r.status(StatusCode::VenueError),
+        0,
+        "{venue}: the simulator refused a request"
+    );
     assert_eq!(
         r.status(StatusCode::ChecksumMismatch),
         0,
@@ -197,11 +232,25 @@ fn check_venue(venue: Venue) {
     while t0.elapsed() < Duration::from_millis(600) {
         r.pump();
     }
-    if let Err(e) = r.books_agree(venue) {
-        panic!("{venue}: {e}");
+    if let Err(e) = r.books_agree_to(venue, expect.depth) {
+        panic!("{venue} {channels}: {e}");
+    }
+    // the book came on the stream chosen, not on the default one
+    let sent = r.sim.stats().frames_per_stream;
+    if let Some(k) = expect.book_from {
+        assert!(
+            sent.iter().any(|(s, n)| s.contains(k) && *n > 0),
+            "{venue} {channels}: nothing sent on {k}: {sent:?}"
+        );
+    }
+    if let Some(k) = expect.not_from {
+        assert!(
+            !sent.keys().any(|s| s.contains(k)),
+            "{venue} {channels}: the default book stream {k} was subscribed: {sent:?}"
+        );
     }
     // a lost diff is detected and only a resync brings the book back
-    if matches!(venue, Venue::Hyperliquid | Venue::Coinbase) {
+    if expect.top_n || matches!(venue, Venue::Hyperliquid | Venue::Coinbase) {
         // Hyperliquid pushes full books (nothing to lose); Coinbase stamps sequence_num per
         // connection when sending, so a diff lost before that cannot be seen (tested on the
         // parser with a real sequence gap instead)
@@ -214,6 +263,7 @@ fn check_venue(venue: Venue) {
         r.pump();
     }
     let synced_before = r.status(StatusCode::BookSynced);
+    let subscribes_before = r.sim.stats().subscribe_requests;
     r.sim.inject(Fault::Drop(1));
     r.until(
         venue,
@@ -230,8 +280,25 @@ fn check_venue(venue: Venue) {
     while t0.elapsed() < Duration::from_millis(600) {
         r.pump();
     }
-    if let Err(e) = r.books_agree(venue) {
-        panic!("{venue} after resync: {e}");
+    if let Err(e) = r.books_agree_to(venue, expect.depth) {
+        panic!("{venue} {channels} after resync: {e}");
+    }
+    let stats = r.sim.stats();
+    if expect.no_rest {
+        assert_eq!(
+            stats.rest_requests, 0,
+            "{venue} {channels}: a REST snapshot"
+        );
+        assert!(
+            stats.subscribe_requests > subscribes_before,
+            "{venue} {channels}: resynced without resubscribing"
+        );
+    }
+    if let Some(k) = expect.not_from {
+        assert!(
+            !stats.frames_per_stream.keys().any(|s| s.contains(k)),
+            "{venue} {channels}: the resync subscribed the default book stream {k}"
+        );
     }
     r.feed.shutdown();
     r.sim.shutdown();
@@ -260,6 +327,148 @@ venue_tests! {
     bitget => Venue::Bitget,
     bitget_futures => Venue::BitgetFutures,
     hyperliquid => Venue::Hyperliquid,
+}
+
+// native variants of a channel: the book comes from the stream chosen, agrees with the
+// simulator's, and a lost diff is resynced on that same stream
+
+#[test]
+fn okx_books_l2_tbt() {
+    check(
+        Venue::Okx,
+        "trades,bbo,book=books-l2-tbt",
+        Expect {
+            book_from: Some("books-l2-tbt:"),
+            not_from: Some("books:"),
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn okx_books50_l2_tbt() {
+    check(
+        Venue::Okx,
+        "trades,bbo,book=books50-l2-tbt",
+        Expect {
+            book_from: Some("books50-l2-tbt:"),
+            not_from: Some("books:"),
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn okx_books5_and_trades_all() {
+    // books5: a full top-5 image every push; trades-all on the business endpoint
+    check(
+        Venue::Okx,
+        "trades=trades-all,bbo,book=books5",
+        Expect {
+            depth: Some(5),
+            top_n: true,
+            book_from: Some("books5:"),
+            not_from: Some("books:"),
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn gateio_order_book_v2() {
+    // obu: a full book on subscribe, then diffs; resync = resubscribe, never REST
+    check(
+        Venue::Gateio,
+        "trades,bbo,book=obu",
+        Expect {
+            book_from: Some("spot.obu:ob.BTC_USDT.400"),
+            not_from: Some("order_book_update"),
+            no_rest: true,
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn gateio_futures_order_book_v2_50() {
+    check(
+        Venue::GateioFutures,
+        "trades,bbo,book=obu50",
+        Expect {
+            book_from: Some("futures.obu:ob.BTC_USDT.50"),
+            not_from: Some("order_book_update"),
+            no_rest: true,
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn bybit_linear_book_50() {
+    check(
+        Venue::BybitLinear,
+        "trades,bbo,book=50",
+        Expect {
+            book_from: Some("orderbook.50."),
+            not_from: Some("orderbook.200."),
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn kraken_book_25() {
+    check(
+        Venue::Kraken,
+        "trades,bbo,book=25",
+        Expect {
+            depth: Some(25),
+            book_from: Some(":25"),
+            not_from: Some(":10"),
+            ..Expect::default()
+        },
+    );
+}
+
+#[test]
+fn bitget_books15() {
+    check(
+        Venue::Bitget,
+        "trades,bbo,book=books15",
+        Expect {
+            depth: Some(15),
+            top_n: true,
+            book_from: Some("books15:"),
+            not_from: Some("books:"),
+            ..Expect::default()
+        },
+    );
+}
+
+/// A book variant subscribed at run time is resynced on its own stream too.
+#[test]
+fn okx_books_l2_tbt_subscribed_at_run_time() {
+    let venue = Venue::Okx;
+    let mut r = Run::start_with(venue, "trades,bbo");
+    r.until(venue, "trades", 20, |r| {
+        r.count(|e| e.kind == Kind::Trade as u8) >= 3
+    });
+    let sub = Subscription::parse(&format!("okx:{}:book=books-l2-tbt", r.symbol)).expect("spec");
+    r.feed.subscribe(&sub);
+    r.until(venue, "a synced book", 20, |r| {
+        r.feed.book(venue, &r.symbol).is_some()
+    });
+    let synced_before = r.status(StatusCode::BookSynced);
+    r.sim.inject(Fault::Drop(1));
+    r.until(venue, "a gap, then a resynced book", 20, |r| {
+        r.status(StatusCode::Gap) >= 1
+            && r.status(StatusCode::BookSynced) > synced_before
+            && r.feed.book(venue, &r.symbol).is_some()
+    });
+    let sent = r.sim.stats().frames_per_stream;
+    assert!(!sent.keys().any(|k| k.starts_with("books:")), "{sent:?}");
+    r.feed.shutdown();
+    r.sim.shutdown();
 }
 
 #[test]

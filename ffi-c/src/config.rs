@@ -171,7 +171,7 @@ fn open_live(c: Config) -> Result<tickwire::io::Feed, Error> {
     }
     b.start().map_err(|e| {
         let code = match e {
-            FeedError::NothingToSubscribe => TW_INVALID_CONFIG,
+            FeedError::NothingToSubscribe | FeedError::PlaintextEndpoint(_) => TW_INVALID_CONFIG,
             FeedError::Tls(_) => TW_TLS,
             FeedError::Io(_) => TW_ENGINE,
             _ => TW_INTERNAL,

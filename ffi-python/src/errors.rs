@@ -61,6 +61,7 @@ pub(crate) fn feed(e: FeedError) -> PyErr {
             ConfigError::new_err("no subscription given (e.g. \"binance:BTCUSDT:trades,bbo\")")
         }
         FeedError::Tls(t) => TlsError::new_err(t.to_string()),
+        e @ FeedError::PlaintextEndpoint(_) => ConfigError::new_err(e.to_string()),
         other => TickwireError::new_err(other.to_string()),
     }
 }

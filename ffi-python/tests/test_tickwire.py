@@ -123,6 +123,13 @@ def test_numpy_and_pandas_conversions():
     assert "tickwire.Batch" in repr(batch) and "<table" in batch._repr_html_()
     ev = next(iter(batch))
     assert isinstance(ev, tickwire.Event) and len(ev.v) == 5
+    # every event object equals the record it came from, field by field
+    events = batch.events()
+    assert len(events) == len(batch) and all(type(e) is tickwire.Event for e in events)
+    for e, rec in zip(events, a.tolist()):
+        assert tuple(e[:-1]) == rec[:-1] and e.v == tuple(rec[-1])
+    assert events[1000]._asdict()["kind"] == int(a["kind"][1000])
+    assert list(tickwire.Batch(bytearray(), batch._table)) == []
     pa = pytest.importorskip("pyarrow")
     tbl = t.to_arrow()
     assert tbl.num_rows == len(t) and isinstance(tbl, pa.Table)

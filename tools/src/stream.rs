@@ -14,7 +14,9 @@ use tickwire::route::Overflow;
 #[derive(clap::Args, Clone)]
 pub struct Connect {
     /// What to stream: venue:SYMBOL[:channel,...], channels trades, aggtrades, bbo, book, candles
-    /// (e.g. binance:BTCUSDT:trades,bbo,book).
+    /// (e.g. binance:BTCUSDT:trades,bbo,book); channel=variant chooses the venue's native
+    /// stream (okx:BTC-USDT:book=books-l2-tbt, bybit:BTCUSDT:book=50, gateio:BTC_USDT:book=obu,
+    /// kraken:XBT/USD:book=100; README "Subscription specs" lists them).
     #[arg(required = true)]
     pub specs: Vec<String>,
     /// WebSocket base URL instead of the venue's (e.g. a simulator's wss://127.0.0.1:PORT).
@@ -23,6 +25,10 @@ pub struct Connect {
     /// REST base URL instead of the venue's (defaults to the --endpoint host over https).
     #[arg(long)]
     pub rest_endpoint: Option<String>,
+    /// Allow ws:// and http:// endpoints on hosts other than this machine (plain text is
+    /// otherwise refused except for loopback).
+    #[arg(long)]
+    pub allow_plaintext: bool,
     /// Trust only this CA certificate (PEM) instead of the public roots (a simulator's).
     #[arg(long)]
     pub ca: Option<PathBuf>,
@@ -52,6 +58,7 @@ impl Connect {
         if let Some(r) = &self.rest_endpoint {
             b = b.rest_endpoint(r.clone());
         }
+        b = b.allow_plaintext(self.allow_plaintext);
         if let Some(ca) = &self.ca {
             let pem = std::fs::read(ca)
                 .with_context(|| format!("cannot read CA file {}", ca.display()))?;

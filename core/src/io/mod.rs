@@ -28,7 +28,7 @@ pub use record::RecordTx;
 pub use rest::{get as http_get, Response, RestCounters};
 pub use session::{CloseReason, SessionConfig};
 pub use shard::ShardCounters;
-pub use spec::{Channel, SpecError, Subscription};
+pub use spec::{Channel, ChannelSpec, SpecError, Subscription};
 
 use crate::book::{L2Book, Level};
 use crate::event::{Event, Kind, Venue};
@@ -69,6 +69,10 @@ pub enum FeedError {
     Tls(tls::TlsConfigError),
     /// A thread or poller could not be created.
     Io(std::io::Error),
+    /// A plain-text endpoint (`ws://`, `http://`) names a host that is not this machine, and
+    /// [`FeedBuilder::allow_plaintext`] was not given: market data and subscriptions would
+    /// cross the network unauthenticated.
+    PlaintextEndpoint(String),
 }
 
 impl fmt::Display for FeedError {
@@ -77,11 +81,40 @@ impl fmt::Display for FeedError {
             FeedError::NothingToSubscribe => f.write_str("no subscription given"),
             FeedError::Tls(e) => write!(f, "{e}"),
             FeedError::Io(e) => write!(f, "cannot start the engine: {e}"),
+            FeedError::PlaintextEndpoint(url) => write!(
+                f,
+                "refusing plain-text endpoint {url}: only loopback hosts may go without TLS \
+                 (use wss:// / https://, or allow_plaintext(true) for a trusted network)"
+            ),
         }
     }
 }
 
 impl std::error::Error for FeedError {}
+
+/// Whether `url` is plain text (`ws://`, `http://`) to a host other than this machine
+/// (`localhost`, `127.0.0.0/8`, `::1`).
+fn plaintext_to_remote(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("ws://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority.rsplit('@').next().unwrap_or("");
+    let host = match hostport.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => hostport.split(':').next().unwrap_or(""),
+    };
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
 
 /// Builds a live [`Feed`].
 #[derive(Clone, Debug)]
@@ -91,6 +124,7 @@ pub struct FeedBuilder {
     pin: bool,
     endpoint: Option<String>,
     rest_endpoint: Option<String>,
+    allow_plaintext: bool,
     ca_pem: Option<Vec<u8>>,
     overflow: Overflow,
     capacity: usize,
@@ -117,6 +151,7 @@ impl Default for FeedBuilder {
             pin: sys::cores() > 2,
             endpoint: None,
             rest_endpoint: None,
+            allow_plaintext: false,
             ca_pem: None,
             overflow: Overflow::DropNewest,
             capacity: 1 << 16,
@@ -162,6 +197,12 @@ impl FeedBuilder {
     /// (`wss://` → `https://`, `ws://` → `http://`): never to the real venue behind a simulator.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into().trim_end_matches('/').to_string());
+        self
+    }
+    /// Lets `ws://` / `http://` endpoints name hosts other than this machine (off by default:
+    /// plain text is accepted only for loopback, e.g. a local simulator).
+    pub fn allow_plaintext(mut self, on: bool) -> Self {
+        self.allow_plaintext = on;
         self
     }
     /// REST base URL replacing the venue's.
@@ -261,6 +302,13 @@ impl FeedBuilder {
         if self.subscriptions.is_empty() {
             return Err(FeedError::NothingToSubscribe);
         }
+        if !self.allow_plaintext {
+            for url in [&self.endpoint, &self.rest_endpoint].into_iter().flatten() {
+                if plaintext_to_remote(url) {
+                    return Err(FeedError::PlaintextEndpoint(url.clone()));
+                }
+            }
+        }
         let tls = tls::client_config(self.ca_pem.as_deref()).map_err(FeedError::Tls)?;
         let (recorder, record_thread) = match &self.record {
             Some(path) => {
@@ -278,7 +326,9 @@ impl FeedBuilder {
         // plan connections: per venue and endpoint path (OKX business, USD-M public/market),
         // streams split by the per-connection limit
         let mut by_path: Vec<(Venue, &'static str, Vec<String>)> = Vec::new();
+        let mut book_variants = spec::BookVariants::default();
         for sub in &self.subscriptions {
+            book_variants.add(sub);
             let proto = protocol_for(sub.venue);
             for stream in sub.streams() {
                 let path = proto.ws_path(&stream);
@@ -433,6 +483,7 @@ impl FeedBuilder {
             waiter,
             last_watch: Instant::now(),
             stages: self.stage_timing.then(|| Stages::new(stamp_rings)),
+            book_variants,
         })
     }
 
@@ -517,6 +568,8 @@ pub struct Feed {
     last_watch: Instant,
     waiter: Arc<shard::Waiter>,
     stages: Option<Stages>,
+    /// The book variant of each subscribed book: resyncs use its stream.
+    book_variants: spec::BookVariants,
 }
 
 /// Latency histograms (ns) per stage, from [`FeedBuilder::stage_timing`].
@@ -731,22 +784,25 @@ impl Feed {
             let Some(info) = self.instruments.info(id) else {
                 continue;
             };
-            match protocol_for(info.venue).resync(&info.symbol) {
-                crate::venue::protocol::Resync::Rest(path) => {
-                    let _ = self.rest_tx.send(rest::RestJob {
-                        venue: info.venue,
-                        symbol: info.symbol,
-                        path,
-                    });
+            // on the stream the book was subscribed on (its variant)
+            for resync in self.book_variants.resyncs(info.venue, &info.symbol) {
+                match resync {
+                    crate::venue::protocol::Resync::Rest(path) => {
+                        let _ = self.rest_tx.send(rest::RestJob {
+                            venue: info.venue,
+                            symbol: info.symbol.clone(),
+                            path,
+                        });
+                    }
+                    crate::venue::protocol::Resync::Resubscribe(streams) => {
+                        let venue = info.venue;
+                        self.command(|| shard::Command::Resubscribe {
+                            venue,
+                            streams: streams.clone(),
+                        });
+                    }
+                    crate::venue::protocol::Resync::None => {}
                 }
-                crate::venue::protocol::Resync::Resubscribe(streams) => {
-                    let venue = info.venue;
-                    self.command(|| shard::Command::Resubscribe {
-                        venue,
-                        streams: streams.clone(),
-                    });
-                }
-                crate::venue::protocol::Resync::None => {}
             }
         }
         let mut room = self.router.free_min();
@@ -790,6 +846,7 @@ impl Feed {
 
     /// Subscribes at run time, without reconnecting.
     pub fn subscribe(&mut self, s: &Subscription) {
+        self.book_variants.add(s);
         self.command(|| shard::Command::Subscribe {
             venue: s.venue,
             streams: s.streams(),
@@ -798,6 +855,7 @@ impl Feed {
 
     /// Unsubscribes at run time.
     pub fn unsubscribe(&mut self, s: &Subscription) {
+        self.book_variants.remove(s);
         self.command(|| shard::Command::Unsubscribe {
             venue: s.venue,
             streams: s.streams(),
@@ -925,5 +983,61 @@ impl Iterator for Events<'_> {
 impl Drop for Feed {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_only_to_loopback() {
+        for local in [
+            "ws://127.0.0.1:9443",
+            "ws://127.8.9.10/ws",
+            "WS://LOCALHOST:80/stream",
+            "http://[::1]:8080/api",
+            "ws://user@localhost:1/x",
+            "ws://sim.localhost:5000",
+        ] {
+            assert!(!plaintext_to_remote(local), "{local}");
+        }
+        for remote in [
+            "ws://stream.binance.com:9443/ws",
+            "http://api.binance.com",
+            "ws://10.0.0.5:9000",
+            "ws://[2001:db8::1]:80/",
+            "ws://127.0.0.1.evil.example/ws",
+            "ws://localhost@evil.example/",
+        ] {
+            assert!(plaintext_to_remote(remote), "{remote}");
+        }
+        for tls in [
+            "wss://stream.binance.com:9443/ws",
+            "https://api.binance.com",
+        ] {
+            assert!(!plaintext_to_remote(tls), "{tls}");
+        }
+    }
+
+    #[test]
+    fn plaintext_to_a_remote_host_is_refused_unless_allowed() {
+        let sub = Subscription::parse("binance:BTCUSDT:trades").unwrap();
+        let err = FeedBuilder::new()
+            .subscribe(sub.clone())
+            .endpoint("ws://stream.binance.com:9443")
+            .start()
+            .err()
+            .expect("refused");
+        assert!(matches!(err, FeedError::PlaintextEndpoint(_)), "{err}");
+        assert!(err.to_string().contains("only loopback hosts"), "{err}");
+        let err = FeedBuilder::new()
+            .subscribe(sub)
+            .endpoint("wss://127.0.0.1:1")
+            .rest_endpoint("http://api.binance.com")
+            .start()
+            .err()
+            .expect("refused");
+        assert!(matches!(err, FeedError::PlaintextEndpoint(u) if u == "http://api.binance.com"));
     }
 }

@@ -16,7 +16,7 @@ use crate::event::{Side, Venue};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -65,6 +65,9 @@ impl SimBook {
 /// One symbol of the neutral market.
 #[derive(Clone, Debug)]
 pub struct SimSymbol {
+    /// The market it belongs to, unique in the process: dialects are shared by every
+    /// simulator of their venue, so state they keep per symbol is keyed by this too.
+    pub market: u64,
     /// The venue's native symbol (`BTC-USDT`, `BTCUSDT`, `BTC/USD`, `BTC`).
     pub name: String,
     /// Price decimals (prices are mantissas at 10^-px_dec).
@@ -325,6 +328,8 @@ fn base_price(sym: &str) -> f64 {
 impl NeutralMarket {
     /// A market of `symbols` with the dialect's decimals.
     pub fn new(dialect: &dyn Dialect, symbols: &[String], seed: u64) -> NeutralMarket {
+        static MARKETS: AtomicU64 = AtomicU64::new(0);
+        let market = MARKETS.fetch_add(1, Ordering::Relaxed);
         let mut rng = Rng(seed | 1);
         let now = now_ms();
         let syms = symbols
@@ -347,6 +352,7 @@ impl NeutralMarket {
                     a += tick * (1 + rng.below(3) as i64);
                 }
                 SimSymbol {
+                    market,
                     name: name.clone(),
                     px_dec,
                     qty_dec,
@@ -375,6 +381,11 @@ impl NeutralMarket {
             .iter()
             .find(|s| s.name == name || s.name.eq_ignore_ascii_case(name))
             .map(f)
+    }
+
+    /// Runs `f` on every symbol's state (under the market lock).
+    pub fn with_symbols<R>(&self, f: impl FnOnce(&[SimSymbol]) -> R) -> R {
+        f(&lock(&self.state).syms)
     }
 
     /// One step for the next symbol in turn, rendered by `dialect` and published while the

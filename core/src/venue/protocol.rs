@@ -34,6 +34,35 @@ impl Channel {
             _ => return None,
         })
     }
+
+    /// The spec word of the channel (`trades`, `aggtrades`, `bbo`, `book`, `candles`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Trades => "trades",
+            Channel::AggTrades => "aggtrades",
+            Channel::Bbo => "bbo",
+            Channel::Book => "book",
+            Channel::Candles => "candles",
+        }
+    }
+}
+
+/// `variant` if it is one of `variants`, else the default (the first; `variants` must not be
+/// empty).
+pub fn variant_or_default(
+    variants: &'static [&'static str],
+    variant: Option<&str>,
+) -> &'static str {
+    variant
+        .and_then(|v| find_variant(variants, v))
+        .unwrap_or(variants[0])
+}
+
+/// Finds `word` (any case) among a venue's `variants` of a channel
+/// ([`Protocol::variants`]): the list's own `&'static str`.
+pub fn find_variant(variants: &'static [&'static str], word: &str) -> Option<&'static str> {
+    let w = word.trim();
+    variants.iter().copied().find(|v| v.eq_ignore_ascii_case(w))
 }
 
 /// How a book that lost sync (or never had a snapshot) gets one.
@@ -88,9 +117,16 @@ pub trait Protocol: Send + Sync {
     fn subscribes_in_url(&self) -> bool {
         false
     }
-    /// The venue's stream keys for one instrument and channel: what subscribe frames name and
-    /// what the simulator counts (`books:BTC-USDT`, `orderbook.200.BTCUSDT`).
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String>;
+    /// The native variants of `channel` a spec may choose (`okx:BTC-USDT:book=books5`), the
+    /// default first (the stream [`Protocol::streams`] derives without a variant); empty when
+    /// the venue serves the channel one way only.
+    fn variants(&self, _channel: Channel) -> &'static [&'static str] {
+        &[]
+    }
+    /// The venue's stream keys for one instrument and channel in `variant` (one of
+    /// [`Protocol::variants`]; `None` or an unknown one: the default): what subscribe frames
+    /// name and what the simulator counts (`books:BTC-USDT`, `orderbook.200.BTCUSDT`).
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String>;
     /// The frames that subscribe `streams` (several when the venue takes fewer per message).
     fn subscribe(&self, streams: &[String], id: u64) -> Vec<String>;
     /// The frames that unsubscribe `streams`.
@@ -104,8 +140,9 @@ pub trait Protocol: Send + Sync {
     fn limits(&self) -> Limits;
     /// The venue's REST base (`https://www.okx.com`).
     fn rest_origin(&self) -> &'static str;
-    /// How the book of `symbol` gets a new snapshot.
-    fn resync(&self, symbol: &str) -> Resync;
+    /// How the book of `symbol`, subscribed in `variant` of [`Channel::Book`] (`None`: the
+    /// default), gets a new snapshot: the same stream as [`Protocol::streams`] derives.
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> Resync;
     /// The unified view of a native symbol: `BASE-QUOTE` for spot (`BTC-USDT`), with a suffix
     /// for derivatives (`BTC-USDT-PERP`, `BTC-USD-PERP`, `BTC-USD-20241227`). Best effort from
     /// the symbol alone; the native symbol is always the key.
@@ -167,6 +204,40 @@ mod tests {
             );
             assert!(p.rest_origin().starts_with("https://"), "{v}");
         }
+    }
+
+    #[test]
+    fn variants_are_found_in_any_case_and_defaults_come_first() {
+        for v in Venue::ALL {
+            let p = protocol_for(*v);
+            for c in [
+                Channel::Trades,
+                Channel::AggTrades,
+                Channel::Bbo,
+                Channel::Book,
+                Channel::Candles,
+            ] {
+                let list = p.variants(c);
+                if let Some(first) = list.first() {
+                    // the default variant derives today's stream
+                    assert_eq!(
+                        p.streams("BTC-USDT", c, Some(first)),
+                        p.streams("BTC-USDT", c, None),
+                        "{v} {c:?}"
+                    );
+                }
+                for w in list {
+                    assert_eq!(find_variant(list, &w.to_ascii_uppercase()), Some(*w));
+                    assert!(!w.is_empty() && !w.contains([',', ':', '=']), "{v}: {w}");
+                }
+                assert_eq!(Channel::parse(c.name()), Some(c));
+            }
+        }
+        assert_eq!(
+            find_variant(&["books", "books5"], " BOOKS5 "),
+            Some("books5")
+        );
+        assert_eq!(find_variant(&["books"], "books6"), None);
     }
 
     #[test]

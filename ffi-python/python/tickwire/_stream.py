@@ -173,6 +173,10 @@ class Stream:
 class Feed(Stream):
     """A live feed: `Feed(["binance:BTCUSDT:trades,bbo,book"])`.
 
+    Specs are `venue:SYMBOL[:channel,...]`; a channel may choose the venue's native variant
+    (`"okx:BTC-USDT:trades,book=books5"`, `"gateio:BTC_USDT:book=obu"`; README "Subscription
+    specs" lists them). A bad spec raises `ConfigError` naming the valid variants.
+
     `endpoint`/`rest_endpoint` point it elsewhere (e.g. a `Simulator`), `ca` is a CA certificate
     (PEM text or bytes, or a path to a PEM file) to trust instead of the webpki roots, `shards`
     the number of io threads, `overflow` what happens when the consumer falls behind

@@ -1,7 +1,8 @@
 //! Bitget v2 in the simulator (`/v2/ws/public`): `{"op":"subscribe","args":[{instType,channel,
 //! instId}]}` with one ack per arg, text `ping` → `pong`, the 2-minute idle rule, `books`
-//! snapshot on subscribe then updates with `seq` and the signed CRC32 of the top 25, `books1`,
-//! `trade`, `ticker`, `candle1m`.
+//! snapshot on subscribe then updates with `seq` and the signed CRC32 of the top 25, the top-N
+//! images `books1`, `books5` and `books15` (a snapshot every push), `trade`, `ticker`,
+//! `candle1m`.
 
 use crate::event::{Side, Venue};
 use crate::sim::dialect::{
@@ -123,20 +124,23 @@ impl Dialect for Bitget {
                     text: f,
                     book_seq: *seq,
                 });
-                let mut f = self.head("snapshot", "books1", &sym.name);
-                f.push_str("[{\"asks\":");
-                levels(&mut f, sym.book.asks_best_first(1), sym);
-                f.push_str(",\"bids\":");
-                levels(&mut f, sym.book.bids_best_first(1), sym);
-                let _ = write!(
-                    f,
-                    ",\"checksum\":0,\"seq\":{seq},\"ts\":\"{ts_ms}\"}}],\"ts\":{ts_ms}}}"
-                );
-                out.push(Publish {
-                    key: format!("books1:{}", sym.name),
-                    text: f,
-                    book_seq: 0,
-                });
+                // top-N images, a snapshot every push: `books1` (the BBO), `books5`, `books15`
+                for (channel, n) in [("books1", 1), ("books5", 5), ("books15", 15)] {
+                    let mut f = self.head("snapshot", channel, &sym.name);
+                    f.push_str("[{\"asks\":");
+                    levels(&mut f, sym.book.asks_best_first(n), sym);
+                    f.push_str(",\"bids\":");
+                    levels(&mut f, sym.book.bids_best_first(n), sym);
+                    let _ = write!(
+                        f,
+                        ",\"checksum\":0,\"seq\":{seq},\"ts\":\"{ts_ms}\"}}],\"ts\":{ts_ms}}}"
+                    );
+                    out.push(Publish {
+                        key: format!("{channel}:{}", sym.name),
+                        text: f,
+                        book_seq: 0,
+                    });
+                }
             }
             SimEvent::Candle {
                 sym, candle, ts_ms, ..

@@ -2,7 +2,8 @@
 //! `{"time","channel","event":"subscribe","payload":[…]}` acks, `spot.ping`/`futures.ping` →
 //! pong, `order_book_update` with `U`/`u` (the book is seeded over REST
 //! `/api/v4/{spot,futures/usdt}/order_book?…&with_id=true`), trades (futures: signed integer
-//! size), `book_ticker`, `candlesticks`.
+//! size), `book_ticker`, `candlesticks`, and Order Book V2 (`obu`, streams `ob.<SYM>.400` and
+//! `ob.<SYM>.50`): a `full: true` book on subscribe, then diffs with `U` = previous `u` + 1.
 
 use crate::event::{Side, Venue};
 use crate::sim::dialect::{
@@ -13,7 +14,59 @@ use std::fmt::Write as _;
 /// The Gate.io dialect (spot or futures).
 pub struct Gateio(pub Venue);
 
+/// The Order Book V2 depths (`ob.BTC_USDT.400`, `ob.BTC_USDT.50`).
+const OBU_DEPTHS: &[usize] = &[400, 50];
+
+/// `ob.BTC_USDT.400` → (`BTC_USDT`, 400) when the depth is one Gate serves.
+fn obu_stream(name: &str) -> Option<(&str, usize)> {
+    let (sym, depth) = name.strip_prefix("ob.")?.rsplit_once('.')?;
+    let depth: usize = depth.parse().ok()?;
+    (OBU_DEPTHS.contains(&depth) && !sym.is_empty()).then_some((sym, depth))
+}
+
 impl Gateio {
+    /// Order Book V2 levels: `[["price","size"]]` on both markets (futures sizes integers).
+    fn obu_levels(out: &mut String, s: &SimSymbol, it: impl Iterator<Item = (i64, i64)>) {
+        out.push('[');
+        for (i, (p, q)) in it.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("[\"");
+            fixed(out, p, s.px_dec);
+            out.push_str("\",\"");
+            fixed(out, q, s.qty_dec);
+            out.push_str("\"]");
+        }
+        out.push(']');
+    }
+
+    /// An Order Book V2 result: a `full` book (`first` = None) or a diff `U..=u`.
+    fn obu_result(
+        s: &SimSymbol,
+        depth: usize,
+        first: Option<u64>,
+        last: u64,
+        bids: impl Iterator<Item = (i64, i64)>,
+        asks: impl Iterator<Item = (i64, i64)>,
+        ts_ms: i64,
+    ) -> String {
+        let mut r = format!("{{\"t\":{ts_ms},");
+        if first.is_none() {
+            r.push_str("\"full\":true,");
+        }
+        let _ = write!(r, "\"s\":\"ob.{}.{depth}\",", s.name);
+        if let Some(f) = first {
+            let _ = write!(r, "\"U\":{f},");
+        }
+        let _ = write!(r, "\"u\":{last},\"b\":");
+        Self::obu_levels(&mut r, s, bids);
+        r.push_str(",\"a\":");
+        Self::obu_levels(&mut r, s, asks);
+        r.push('}');
+        r
+    }
+
     fn futures(&self) -> bool {
         self.0 == Venue::GateioFutures
     }
@@ -153,6 +206,30 @@ impl Dialect for Gateio {
                     text: self.envelope("order_book_update", *ts_ms, &r),
                     book_seq: *seq,
                 });
+                // Order Book V2: the simulated book is shallower than either depth, so the
+                // same change serves both
+                for &depth in OBU_DEPTHS {
+                    let side = |side: Side| {
+                        changes
+                            .iter()
+                            .filter(move |c| c.0 == side)
+                            .map(|c| (c.1, c.2))
+                    };
+                    let r = Self::obu_result(
+                        sym,
+                        depth,
+                        Some(prev_seq + 1),
+                        *seq,
+                        side(Side::Buy),
+                        side(Side::Sell),
+                        *ts_ms,
+                    );
+                    out.push(Publish {
+                        key: format!("{pre}.obu:ob.{}.{depth}", sym.name),
+                        text: self.envelope("obu", *ts_ms, &r),
+                        book_seq: *seq,
+                    });
+                }
                 if let (Some((bp, bq)), Some((ap, aq))) = sym.book.top() {
                     let mut r = format!(
                         "{{\"t\":{ts_ms},\"u\":{seq},\"s\":\"{}\",\"b\":\"",
@@ -258,11 +335,13 @@ impl Dialect for Gateio {
         let short = channel.strip_prefix(&format!("{pre}.")).unwrap_or("");
         let sym = match short {
             "candlesticks" => payload.get(1).cloned(),
+            // Order Book V2 names a stream: `ob.BTC_USDT.400`
+            "obu" => payload.first().filter(|p| obu_stream(p).is_some()).cloned(),
             _ => payload.first().cloned(),
         };
         let ok_channel = matches!(
             short,
-            "trades" | "book_ticker" | "order_book_update" | "candlesticks"
+            "trades" | "book_ticker" | "order_book_update" | "candlesticks" | "obu"
         );
         if !ok_channel || !matches!(event.as_str(), "subscribe" | "unsubscribe") || sym.is_none() {
             r.frames.push(format!(
@@ -282,6 +361,24 @@ impl Dialect for Gateio {
             r.unsubscribe.push(key);
         }
         r
+    }
+    /// Order Book V2 sends the whole book (`full: true`) first.
+    fn snapshot(&self, key: &str, market: &NeutralMarket) -> Option<(u64, String)> {
+        let name = key.strip_prefix(&format!("{}.obu:", self.prefix()))?;
+        let (sym, depth) = obu_stream(name)?;
+        market.with_symbol(sym, |s| {
+            let now = crate::sim::now_ms();
+            let r = Self::obu_result(
+                s,
+                depth,
+                None,
+                s.book.seq,
+                s.book.bids_best_first(depth),
+                s.book.asks_best_first(depth),
+                now,
+            );
+            (s.book.seq, self.envelope("obu", now, &r))
+        })
     }
     fn rest(&self, path: &str, market: &NeutralMarket) -> Option<(u16, String)> {
         let (p, q) = path.split_once('?').unwrap_or((path, ""));

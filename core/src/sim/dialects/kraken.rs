@@ -2,7 +2,8 @@
 //! symbol:[…],depth}}` acknowledged per symbol, `{"method":"ping"}` → pong, `{"channel":
 //! "heartbeat"}` every second, `book` snapshot on subscribe then updates at the subscribed depth
 //! (levels entering the window are sent, the client truncates) with the CRC32 of the top 10,
-//! `trade`, `ticker` (BBO), `ohlc`. Prices and quantities are JSON numbers.
+//! `trade`, `ticker` (BBO), `ohlc`, `instrument` (every pair's precisions, on subscribe). Prices
+//! and quantities are JSON numbers.
 
 use crate::event::{Side, Venue};
 use crate::sim::dialect::{
@@ -20,8 +21,9 @@ type Window = (Vec<(i64, i64)>, Vec<(i64, i64)>);
 /// The Kraken v2 dialect.
 #[derive(Default)]
 pub struct Kraken {
-    /// Last published window per (symbol, depth): bids, asks (best first).
-    windows: Mutex<HashMap<(String, usize), Window>>,
+    /// Last published window per (market, symbol, depth): bids, asks (best first). The
+    /// dialect is shared by every Kraken simulator of the process: each market has its own.
+    windows: Mutex<HashMap<(u64, String, usize), Window>>,
 }
 
 const DEPTHS: &[usize] = &[10, 25, 100, 500, 1000];
@@ -161,7 +163,7 @@ impl Dialect for Kraken {
                         (b, a)
                     } else {
                         let prev = windows
-                            .entry((sym.name.clone(), depth))
+                            .entry((sym.market, sym.name.clone(), depth))
                             .or_insert_with(|| (bids.clone(), asks.clone()));
                         let d = (diff(&prev.0, &bids), diff(&prev.1, &asks));
                         *prev = (bids.clone(), asks.clone());
@@ -257,6 +259,18 @@ impl Dialect for Kraken {
                     .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
                     .unwrap_or_default();
                 let depth = params.and_then(|p| p.get("depth")).and_then(|d| d.as_u64()).unwrap_or(10) as usize;
+                if channel == "instrument" {
+                    // every pair's precisions: a snapshot on subscribe (no symbol parameter)
+                    r.frames.push(format!(
+                        "{{\"method\":\"{method}\",\"result\":{{\"channel\":\"instrument\",\"snapshot\":true}},\"success\":true{req_id},\"time_in\":\"{now}\",\"time_out\":\"{now}\"}}"
+                    ));
+                    if method == "subscribe" {
+                        r.subscribe.push("instrument".into());
+                    } else {
+                        r.unsubscribe.push("instrument".into());
+                    }
+                    return r;
+                }
                 if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") || symbols.is_empty() || (channel == "book" && !DEPTHS.contains(&depth)) {
                     r.frames.push(format!("{{\"error\":\"Channel {channel} or params unsupported\",\"method\":\"{method}\",\"success\":false{req_id},\"time_in\":\"{now}\",\"time_out\":\"{now}\"}}"));
                     return r;
@@ -279,6 +293,26 @@ impl Dialect for Kraken {
         r
     }
     fn snapshot(&self, key: &str, market: &NeutralMarket) -> Option<(u64, String)> {
+        if key == "instrument" {
+            let mut f = String::from(
+                "{\"channel\":\"instrument\",\"type\":\"snapshot\",\"data\":{\"assets\":[],\"pairs\":[",
+            );
+            market.with_symbols(|syms| {
+                for (i, s) in syms.iter().enumerate() {
+                    let (base, quote) = s.name.split_once('/').unwrap_or((&s.name, ""));
+                    let _ = write!(
+                        f,
+                        "{}{{\"symbol\":\"{}\",\"base\":\"{base}\",\"quote\":\"{quote}\",\"status\":\"online\",\"price_precision\":{},\"qty_precision\":{}}}",
+                        if i > 0 { "," } else { "" },
+                        s.name,
+                        s.px_dec,
+                        s.qty_dec
+                    );
+                }
+            });
+            f.push_str("]}}");
+            return Some((0, f));
+        }
         let rest = key.strip_prefix("book:")?;
         let (sym, depth) = rest.rsplit_once(':')?;
         let depth: usize = depth.parse().ok()?;
@@ -286,7 +320,7 @@ impl Dialect for Kraken {
             let (bids, asks) = window(&s.book, depth);
             // the published window starts here if nothing was published yet
             crate::sim::lock(&self.windows)
-                .entry((s.name.clone(), depth))
+                .entry((s.market, s.name.clone(), depth))
                 .or_insert_with(|| (bids.clone(), asks.clone()));
             let cs = checksum(&bids, &asks, s);
             (

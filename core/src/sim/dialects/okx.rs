@@ -1,8 +1,11 @@
-//! OKX v5 in the simulator: `/ws/v5/public` (books, books5, bbo-tbt, trades, tickers) and
-//! `/ws/v5/business` (candles), `{"op":"subscribe","args":[{channel,instId}]}` with one ack per
-//! arg, text `ping` → `pong`, the 30 s idle rule, `books` snapshot on subscribe then updates with
-//! `prevSeqId`/`seqId` and the signed CRC32 checksum of the top 25, and REST
-//! `/api/v5/market/books`.
+//! OKX v5 in the simulator: `/ws/v5/public` (books, books-l2-tbt, books50-l2-tbt, books5,
+//! bbo-tbt, trades, tickers) and `/ws/v5/business` (candles, trades-all),
+//! `{"op":"subscribe","args":[{channel,instId}]}` with one ack per arg, text `ping` → `pong`,
+//! the 30 s idle rule, a snapshot on subscribe to the diff channels (`books`, `books-l2-tbt`,
+//! `books50-l2-tbt`: 400, 400 and 50 levels) then updates with `prevSeqId`/`seqId` and the
+//! signed CRC32 checksum of the top 25, `books5` full top-5 images, and REST
+//! `/api/v5/market/books`. The simulator asks for no login (OKX serves the `-l2-tbt` channels
+//! to logged-in VIP accounts only).
 
 use crate::event::{Side, Venue};
 use crate::sim::dialect::{
@@ -15,7 +18,22 @@ use std::time::Duration;
 pub struct Okx;
 
 const CHANNELS: &[&str] = &[
-    "books", "books5", "bbo-tbt", "trades", "tickers", "candle1m",
+    "books",
+    "books-l2-tbt",
+    "books50-l2-tbt",
+    "books5",
+    "bbo-tbt",
+    "trades",
+    "trades-all",
+    "tickers",
+    "candle1m",
+];
+
+/// The diff book channels and the levels their snapshot holds.
+const DIFF_BOOKS: &[(&str, usize)] = &[
+    ("books", 400),
+    ("books-l2-tbt", 400),
+    ("books50-l2-tbt", 50),
 ];
 
 fn levels(out: &mut String, it: impl Iterator<Item = (i64, i64)>, s: &SimSymbol) {
@@ -112,23 +130,26 @@ impl Dialect for Okx {
                 taker_buy,
                 ts_ms,
             } => {
-                let mut f = format!(
-                    "{{\"arg\":{{\"channel\":\"trades\",\"instId\":\"{0}\"}},\"data\":[{{\"instId\":\"{0}\",\"tradeId\":\"{id}\",\"px\":\"",
-                    sym.name
-                );
-                fixed(&mut f, *px, sym.px_dec);
-                f.push_str("\",\"sz\":\"");
-                fixed(&mut f, *qty, sym.qty_dec);
-                let _ = write!(
-                    f,
-                    "\",\"side\":\"{}\",\"ts\":\"{ts_ms}\",\"count\":\"1\"}}]}}",
-                    if *taker_buy { "buy" } else { "sell" }
-                );
-                out.push(Publish {
-                    key: key("trades", &sym.name),
-                    text: f,
-                    book_seq: 0,
-                });
+                // `trades` carries `count` (fills aggregated); `trades-all` one fill per push
+                for (channel, count) in [("trades", ",\"count\":\"1\""), ("trades-all", "")] {
+                    let mut f = format!(
+                        "{{\"arg\":{{\"channel\":\"{channel}\",\"instId\":\"{0}\"}},\"data\":[{{\"instId\":\"{0}\",\"tradeId\":\"{id}\",\"px\":\"",
+                        sym.name
+                    );
+                    fixed(&mut f, *px, sym.px_dec);
+                    f.push_str("\",\"sz\":\"");
+                    fixed(&mut f, *qty, sym.qty_dec);
+                    let _ = write!(
+                        f,
+                        "\",\"side\":\"{}\",\"ts\":\"{ts_ms}\"{count}}}]}}",
+                        if *taker_buy { "buy" } else { "sell" }
+                    );
+                    out.push(Publish {
+                        key: key(channel, &sym.name),
+                        text: f,
+                        book_seq: 0,
+                    });
+                }
             }
             SimEvent::Book {
                 sym,
@@ -148,21 +169,25 @@ impl Dialect for Okx {
                     .map(|c| (c.1, c.2))
                     .collect();
                 let cs = checksum(&sym.book, sym);
-                out.push(Publish {
-                    key: key("books", &sym.name),
-                    text: book_frame(
-                        "books",
-                        Some("update"),
-                        sym,
-                        &bids,
-                        &asks,
-                        *prev_seq as i64,
-                        *seq,
-                        Some(cs),
-                        *ts_ms,
-                    ),
-                    book_seq: *seq,
-                });
+                // the simulated book is shallower than every diff channel's depth: the same
+                // diff serves them all
+                for (channel, _) in DIFF_BOOKS {
+                    out.push(Publish {
+                        key: key(channel, &sym.name),
+                        text: book_frame(
+                            channel,
+                            Some("update"),
+                            sym,
+                            &bids,
+                            &asks,
+                            *prev_seq as i64,
+                            *seq,
+                            Some(cs),
+                            *ts_ms,
+                        ),
+                        book_seq: *seq,
+                    });
+                }
                 let (b, a) = sym.book.top();
                 let (b, a): (Vec<_>, Vec<_>) = (b.into_iter().collect(), a.into_iter().collect());
                 out.push(Publish {
@@ -251,15 +276,16 @@ impl Dialect for Okx {
         r
     }
     fn snapshot(&self, k: &str, market: &NeutralMarket) -> Option<(u64, String)> {
-        let inst = k.strip_prefix("books:")?;
+        let (channel, inst) = k.split_once(':')?;
+        let &(channel, depth) = DIFF_BOOKS.iter().find(|(c, _)| *c == channel)?;
         market.with_symbol(inst, |s| {
-            let bids: Vec<_> = s.book.bids_best_first(400).collect();
-            let asks: Vec<_> = s.book.asks_best_first(400).collect();
+            let bids: Vec<_> = s.book.bids_best_first(depth).collect();
+            let asks: Vec<_> = s.book.asks_best_first(depth).collect();
             let cs = checksum(&s.book, s);
             (
                 s.book.seq,
                 book_frame(
-                    "books",
+                    channel,
                     Some("snapshot"),
                     s,
                     &bids,

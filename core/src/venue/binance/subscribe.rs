@@ -128,6 +128,10 @@ fn request(method: &str, streams: &[String], id: u64) -> String {
     s
 }
 
+/// The diff-depth speeds a spec may choose (`book=1000ms`), the default first: `100ms`
+/// (`@depth@100ms`) and `1000ms` (`@depth`). Either is seeded over REST.
+pub const BOOK_VARIANTS: &[&str] = &["100ms", "1000ms"];
+
 /// Binance's [`Protocol`](crate::venue::protocol::Protocol) for one of its three venues.
 #[derive(Debug)]
 pub struct BinanceProtocol(Venue);
@@ -167,13 +171,29 @@ impl crate::venue::protocol::Protocol for BinanceProtocol {
     fn subscribes_in_url(&self) -> bool {
         true
     }
-    fn streams(&self, symbol: &str, channel: crate::venue::protocol::Channel) -> Vec<String> {
+    fn variants(&self, channel: crate::venue::protocol::Channel) -> &'static [&'static str] {
+        match channel {
+            crate::venue::protocol::Channel::Book => BOOK_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(
+        &self,
+        symbol: &str,
+        channel: crate::venue::protocol::Channel,
+        variant: Option<&str>,
+    ) -> Vec<String> {
         use crate::venue::protocol::Channel as C;
         let ch = match channel {
             C::Trades => Channel::Trades,
             C::AggTrades => Channel::AggTrades,
             C::Bbo => Channel::Bbo,
-            C::Book => Channel::Book,
+            C::Book => {
+                return match crate::venue::protocol::variant_or_default(BOOK_VARIANTS, variant) {
+                    "1000ms" => vec![format!("{}@depth", symbol.to_ascii_lowercase())],
+                    _ => vec![stream_name(symbol, Channel::Book)],
+                }
+            }
             C::Candles => Channel::Candles("1m"),
         };
         vec![stream_name(symbol, ch)]
@@ -199,7 +219,8 @@ impl crate::venue::protocol::Protocol for BinanceProtocol {
     fn rest_origin(&self) -> &'static str {
         endpoints(self.0).rest
     }
-    fn resync(&self, symbol: &str) -> crate::venue::protocol::Resync {
+    /// A REST snapshot, whatever the diff stream's speed.
+    fn resync(&self, symbol: &str, _variant: Option<&str>) -> crate::venue::protocol::Resync {
         let ep = endpoints(self.0);
         crate::venue::protocol::Resync::Rest(format!(
             "{}?symbol={}&limit={}",
@@ -252,5 +273,25 @@ mod tests {
             r#"{"method":"LIST_SUBSCRIPTIONS","id":3}"#
         );
         assert_eq!(endpoints(Venue::BinanceUsdm).depth_path, "/fapi/v1/depth");
+    }
+
+    #[test]
+    fn depth_speeds_are_variants() {
+        use crate::venue::protocol::{Channel as C, Protocol, Resync};
+        for p in [&BINANCE_SPOT, &BINANCE_USDM, &BINANCE_COINM] {
+            assert_eq!(p.variants(C::Book), ["100ms", "1000ms"]);
+            assert_eq!(p.streams("BTCUSDT", C::Book, None), ["btcusdt@depth@100ms"]);
+            let slow = p.streams("BTCUSDT", C::Book, Some("1000ms"));
+            assert_eq!(slow, ["btcusdt@depth"]);
+            assert_eq!(
+                p.url("wss://x", "", &slow),
+                "wss://x/stream?streams=btcusdt@depth"
+            );
+            assert!(matches!(
+                p.resync("BTCUSDT", Some("1000ms")),
+                Resync::Rest(_)
+            ));
+        }
+        assert_eq!(BINANCE_USDM.ws_path("btcusdt@depth"), "/public");
     }
 }

@@ -13,7 +13,9 @@
 
 use crate::event::Venue;
 use crate::venue::okx::subscribe::push_escaped;
-use crate::venue::protocol::{split_concatenated, Channel, Limits, Protocol, Resync};
+use crate::venue::protocol::{
+    split_concatenated, variant_or_default, Channel, Limits, Protocol, Resync,
+};
 use std::time::Duration;
 
 /// The Bitget v2 protocol of one market.
@@ -24,6 +26,10 @@ pub struct BitgetProtocol(pub Venue);
 pub static SPOT: BitgetProtocol = BitgetProtocol(Venue::Bitget);
 /// USDT-margined futures.
 pub static FUTURES: BitgetProtocol = BitgetProtocol(Venue::BitgetFutures);
+
+/// The book channels a spec may choose (`book=books5`), the default first: `books` (every
+/// level, snapshot then updates), `books5` and `books15` (a full top-N image every push).
+pub const BOOK_VARIANTS: &[&str] = &["books", "books5", "books15"];
 
 /// The public endpoint path.
 pub const PUBLIC: &str = "/v2/ws/public";
@@ -71,11 +77,17 @@ impl Protocol for BitgetProtocol {
     fn ws_path(&self, _stream: &str) -> &'static str {
         PUBLIC
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
+        match channel {
+            Channel::Book => BOOK_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String> {
         let c = match channel {
             Channel::Trades | Channel::AggTrades => "trade",
             Channel::Bbo => "books1",
-            Channel::Book => "books",
+            Channel::Book => variant_or_default(BOOK_VARIANTS, variant),
             Channel::Candles => "candle1m",
         };
         vec![format!("{c}:{symbol}")]
@@ -105,8 +117,13 @@ impl Protocol for BitgetProtocol {
     fn rest_origin(&self) -> &'static str {
         "https://api.bitget.com"
     }
-    fn resync(&self, symbol: &str) -> Resync {
-        Resync::Resubscribe(vec![format!("books:{symbol}")])
+    /// `books` resubscribes (Bitget sends a snapshot on subscribe); `books5`/`books15` push a
+    /// full image every time: nothing to do.
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> Resync {
+        match variant_or_default(BOOK_VARIANTS, variant) {
+            "books" => Resync::Resubscribe(vec![format!("books:{symbol}")]),
+            _ => Resync::None,
+        }
     }
     fn unified_symbol(&self, native: &str) -> String {
         unified_symbol(self.0, native)
@@ -131,7 +148,7 @@ mod tests {
 
     #[test]
     fn frames_are_the_documented_ones() {
-        let s = SPOT.streams("BTCUSDT", Channel::Book);
+        let s = SPOT.streams("BTCUSDT", Channel::Book, None);
         assert_eq!(s, vec!["books:BTCUSDT"]);
         assert_eq!(
             SPOT.subscribe(&s, 1),
@@ -139,15 +156,18 @@ mod tests {
                 r#"{"op":"subscribe","args":[{"instType":"SPOT","channel":"books","instId":"BTCUSDT"}]}"#
             ]
         );
-        let t = FUTURES.streams("BTCUSDT", Channel::Trades);
+        let t = FUTURES.streams("BTCUSDT", Channel::Trades, None);
         assert_eq!(
             FUTURES.unsubscribe(&t, 1),
             vec![
                 r#"{"op":"unsubscribe","args":[{"instType":"USDT-FUTURES","channel":"trade","instId":"BTCUSDT"}]}"#
             ]
         );
-        assert_eq!(SPOT.streams("X", Channel::Bbo), vec!["books1:X"]);
-        assert_eq!(SPOT.streams("X", Channel::Candles), vec!["candle1m:X"]);
+        assert_eq!(SPOT.streams("X", Channel::Bbo, None), vec!["books1:X"]);
+        assert_eq!(
+            SPOT.streams("X", Channel::Candles, None),
+            vec!["candle1m:X"]
+        );
         assert_eq!(SPOT.ws_path("books:X"), "/v2/ws/public");
         assert_eq!(SPOT.ws_origin(), "wss://ws.bitget.com");
         assert!(SPOT.subscribe(&[], 1).is_empty());
@@ -155,7 +175,7 @@ mod tests {
         assert_eq!(hb.1, "ping");
         assert!(hb.0.as_secs() <= 30);
         assert_eq!(
-            FUTURES.resync("ETHUSDT"),
+            FUTURES.resync("ETHUSDT", None),
             Resync::Resubscribe(vec!["books:ETHUSDT".into()])
         );
         // the args of a full subscribe frame stay under Bitget's 4,096 bytes
@@ -163,6 +183,32 @@ mod tests {
             .map(|i| format!("candle1m:SYMBOL{i:05}USDT"))
             .collect();
         assert!(SPOT.subscribe(&many, 1)[0].len() < 4096);
+    }
+
+    #[test]
+    fn book_variants() {
+        for p in [&SPOT, &FUTURES] {
+            assert_eq!(p.variants(Channel::Book), ["books", "books5", "books15"]);
+            assert!(p.variants(Channel::Bbo).is_empty());
+            let s = p.streams("BTCUSDT", Channel::Book, Some("books15"));
+            assert_eq!(s, ["books15:BTCUSDT"]);
+            assert_eq!(
+                p.subscribe(&s, 1),
+                [format!(
+                    r#"{{"op":"subscribe","args":[{{"instType":"{}","channel":"books15","instId":"BTCUSDT"}}]}}"#,
+                    p.inst_type()
+                )]
+            );
+            assert_eq!(
+                p.streams("BTCUSDT", Channel::Book, Some("books5")),
+                ["books5:BTCUSDT"]
+            );
+            assert_eq!(p.resync("BTCUSDT", Some("books5")), Resync::None);
+            assert_eq!(
+                p.resync("BTCUSDT", Some("books")),
+                Resync::Resubscribe(vec!["books:BTCUSDT".into()])
+            );
+        }
     }
 
     #[test]

@@ -20,14 +20,26 @@ pub const SPOT_ARGS_PER_REQUEST: usize = 10;
 /// Derivatives have no per-request limit; tickwire keeps requests this size.
 pub const DERIVATIVES_ARGS_PER_REQUEST: usize = 100;
 
+/// The book depths a spec may choose (`book=50`), the default first. `orderbook.1` is not
+/// among them: it is the BBO channel (a quote per push, in its own id space).
+pub const BOOK_VARIANTS: &[&str] = &["200", "50", "1000"];
+
 /// A stream name: `orderbook.200.BTCUSDT`, `publicTrade.BTCUSDT`, `orderbook.1.BTCUSDT`,
 /// `kline.1.BTCUSDT`, `tickers.BTCUSDT`. Bybit symbols are upper case.
 pub fn stream_name(symbol: &str, channel: Channel) -> String {
+    stream_variant(symbol, channel, None)
+}
+
+/// [`stream_name`] in `variant` (a depth of [`BOOK_VARIANTS`] for the book).
+pub fn stream_variant(symbol: &str, channel: Channel, variant: Option<&str>) -> String {
     let s = symbol.to_ascii_uppercase();
     match channel {
         Channel::Trades | Channel::AggTrades => format!("publicTrade.{s}"),
         Channel::Bbo => format!("orderbook.1.{s}"),
-        Channel::Book => format!("orderbook.{BOOK_DEPTH}.{s}"),
+        Channel::Book => format!(
+            "orderbook.{}.{s}",
+            crate::venue::protocol::variant_or_default(BOOK_VARIANTS, variant)
+        ),
         Channel::Candles => format!("kline.1.{s}"),
     }
 }
@@ -119,8 +131,14 @@ impl Protocol for BybitProtocol {
             _ => "/v5/public/linear",
         }
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
-        vec![stream_name(symbol, channel)]
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
+        match channel {
+            Channel::Book => BOOK_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String> {
+        vec![stream_variant(symbol, channel, variant)]
     }
     fn subscribe(&self, streams: &[String], id: u64) -> Vec<String> {
         subscribe_frames(streams, id, self.args_per_request())
@@ -149,9 +167,10 @@ impl Protocol for BybitProtocol {
     fn rest_origin(&self) -> &'static str {
         REST_ORIGIN
     }
-    /// The venue sends a snapshot on every subscribe: resubscribe the book stream.
-    fn resync(&self, symbol: &str) -> Resync {
-        Resync::Resubscribe(vec![stream_name(symbol, Channel::Book)])
+    /// The venue sends a snapshot on every subscribe: resubscribe the book stream (at the
+    /// depth it was subscribed at).
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> Resync {
+        Resync::Resubscribe(vec![stream_variant(symbol, Channel::Book, variant)])
     }
     fn unified_symbol(&self, native: &str) -> String {
         let up = native.to_ascii_uppercase();
@@ -198,7 +217,7 @@ mod tests {
 
     #[test]
     fn frames_match_the_documented_shape() {
-        let s = LINEAR.streams("btcusdt", Channel::Book);
+        let s = LINEAR.streams("btcusdt", Channel::Book, None);
         assert_eq!(s, vec!["orderbook.200.BTCUSDT"]);
         assert_eq!(
             LINEAR.subscribe(&["orderbook.50.BTCUSDT".to_string()], 1),
@@ -209,15 +228,15 @@ mod tests {
             vec![r#"{"op":"unsubscribe","args":["publicTrade.ETHUSD"],"req_id":"7"}"#]
         );
         assert_eq!(
-            LINEAR.streams("BTCUSDT", Channel::Trades),
+            LINEAR.streams("BTCUSDT", Channel::Trades, None),
             vec!["publicTrade.BTCUSDT"]
         );
         assert_eq!(
-            LINEAR.streams("BTCUSDT", Channel::Bbo),
+            LINEAR.streams("BTCUSDT", Channel::Bbo, None),
             vec!["orderbook.1.BTCUSDT"]
         );
         assert_eq!(
-            LINEAR.streams("BTCUSDT", Channel::Candles),
+            LINEAR.streams("BTCUSDT", Channel::Candles, None),
             vec!["kline.1.BTCUSDT"]
         );
         // spot: at most 10 args per request
@@ -243,9 +262,33 @@ mod tests {
         assert_eq!(INVERSE.ws_path("x"), "/v5/public/inverse");
         assert_eq!(INVERSE.rest_origin(), "https://api.bybit.com");
         assert_eq!(
-            LINEAR.resync("BTCUSDT"),
+            LINEAR.resync("BTCUSDT", None),
             Resync::Resubscribe(vec!["orderbook.200.BTCUSDT".into()])
         );
+    }
+
+    #[test]
+    fn book_depths_are_variants() {
+        for p in [&SPOT, &LINEAR, &INVERSE] {
+            assert_eq!(p.variants(Channel::Book), ["200", "50", "1000"]);
+            assert!(p.variants(Channel::Bbo).is_empty());
+            for (v, topic) in [
+                (None, "orderbook.200.BTCUSDT"),
+                (Some("50"), "orderbook.50.BTCUSDT"),
+                (Some("200"), "orderbook.200.BTCUSDT"),
+                (Some("1000"), "orderbook.1000.BTCUSDT"),
+            ] {
+                let s = p.streams("btcusdt", Channel::Book, v);
+                assert_eq!(s, [topic]);
+                assert_eq!(p.resync("BTCUSDT", v), Resync::Resubscribe(s.clone()));
+                assert_eq!(
+                    p.subscribe(&s, 3),
+                    [format!(
+                        r#"{{"op":"subscribe","args":["{topic}"],"req_id":"3"}}"#
+                    )]
+                );
+            }
+        }
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Protocol for CoinbaseProtocol {
     fn ws_path(&self, _stream: &str) -> &'static str {
         ""
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+    fn streams(&self, symbol: &str, channel: Channel, _variant: Option<&str>) -> Vec<String> {
         let p = product_id(symbol);
         let ch = match channel {
             Channel::Trades | Channel::AggTrades => "market_trades",
@@ -127,7 +127,7 @@ impl Protocol for CoinbaseProtocol {
     fn rest_origin(&self) -> &'static str {
         "https://api.coinbase.com"
     }
-    fn resync(&self, symbol: &str) -> Resync {
+    fn resync(&self, symbol: &str, _variant: Option<&str>) -> Resync {
         Resync::Resubscribe(vec![stream("level2", &product_id(symbol))])
     }
     fn unified_symbol(&self, native: &str) -> String {
@@ -145,7 +145,7 @@ mod tests {
         let mut streams: Vec<String> = Vec::new();
         for sym in ["BTC-USD", "eth-usd"] {
             for c in [Channel::Book, Channel::Trades, Channel::Bbo] {
-                for s in p.streams(sym, c) {
+                for s in p.streams(sym, c, None) {
                     if !streams.contains(&s) {
                         streams.push(s);
                     }
@@ -163,14 +163,17 @@ mod tests {
             ]
         );
         assert_eq!(
-            p.unsubscribe(&p.streams("BTC-USD", Channel::Book), 2),
+            p.unsubscribe(&p.streams("BTC-USD", Channel::Book, None), 2),
             vec![r#"{"type":"unsubscribe","product_ids":["BTC-USD"],"channel":"level2"}"#]
         );
         assert_eq!(
-            p.resync("BTC-USD"),
+            p.resync("BTC-USD", None),
             Resync::Resubscribe(vec!["level2:BTC-USD".into()])
         );
-        assert_eq!(p.streams("btc/usd", Channel::Candles)[1], "candles:BTC-USD");
+        assert_eq!(
+            p.streams("btc/usd", Channel::Candles, None)[1],
+            "candles:BTC-USD"
+        );
         assert_eq!(p.unified_symbol("BTC-USD"), "BTC-USD");
         assert_eq!(p.ws_origin(), "wss://advanced-trade-ws.coinbase.com");
         assert!(p.heartbeat().is_none());

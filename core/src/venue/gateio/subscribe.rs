@@ -7,7 +7,7 @@
 //! `{"time":<s>,"id":<n>,"channel":"spot.trades","event":"subscribe","payload":["BTC_USDT"]}`.
 
 use crate::event::Venue;
-use crate::venue::protocol::{Channel, Limits, Protocol, Resync};
+use crate::venue::protocol::{variant_or_default, Channel, Limits, Protocol, Resync};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -23,6 +23,11 @@ pub const FUTURES_PATH: &str = "/v4/ws/usdt";
 pub const REST: &str = "https://api.gateio.ws";
 /// Levels requested in a REST snapshot: the depth of the 100 ms diff stream.
 pub const SNAPSHOT_LIMIT: u32 = 100;
+/// The book channels a spec may choose (`book=obu`), the default first: `order_book_update`
+/// (100 ms diffs, seeded over REST), `obu` (Order Book V2 `ob.<SYM>.400`, 100 ms: a `full`
+/// book on subscribe, then diffs; resynced by resubscribing) and `obu50` (`ob.<SYM>.50`,
+/// 20 ms).
+pub const BOOK_VARIANTS: &[&str] = &["order_book_update", "obu", "obu50"];
 /// How often the client sends `spot.ping` / `futures.ping` (the gatews SDK's interval).
 pub const PING_EVERY: Duration = Duration::from_secs(10);
 
@@ -59,6 +64,17 @@ impl GateProtocol {
     /// for `arg` (a symbol; for `obu` the stream name `ob.BTC_USDT.400`).
     pub fn stream_key(&self, channel: &str, arg: &str) -> String {
         format!("{}.{channel}:{arg}", self.prefix())
+    }
+
+    /// The stream key of the book of `symbol` in `variant` (one of [`BOOK_VARIANTS`]; else
+    /// the default): `spot.order_book_update:BTC_USDT`, `spot.obu:ob.BTC_USDT.400`.
+    pub fn book_key(&self, symbol: &str, variant: Option<&str>) -> String {
+        let sym = symbol.to_ascii_uppercase();
+        match variant_or_default(BOOK_VARIANTS, variant) {
+            "obu" => self.stream_key("obu", &format!("ob.{sym}.400")),
+            "obu50" => self.stream_key("obu", &format!("ob.{sym}.50")),
+            _ => self.stream_key("order_book_update", symbol),
+        }
     }
 
     /// The request frames for `keys` at `time_s` (seconds; Gate refuses requests more than
@@ -154,11 +170,17 @@ impl Protocol for GateProtocol {
             SPOT_PATH
         }
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
+        match channel {
+            Channel::Book => BOOK_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String> {
         let ch = match channel {
             Channel::Trades | Channel::AggTrades => "trades",
             Channel::Bbo => "book_ticker",
-            Channel::Book => "order_book_update",
+            Channel::Book => return vec![self.book_key(symbol, variant)],
             Channel::Candles => "candlesticks",
         };
         vec![self.stream_key(ch, symbol)]
@@ -191,7 +213,12 @@ impl Protocol for GateProtocol {
     fn rest_origin(&self) -> &'static str {
         REST
     }
-    fn resync(&self, symbol: &str) -> Resync {
+    /// `order_book_update`: a REST snapshot `with_id`; Order Book V2 (`obu`): unsubscribe and
+    /// subscribe again, Gate sends a `full` book first (no REST, §6.5).
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> Resync {
+        if variant_or_default(BOOK_VARIANTS, variant) != BOOK_VARIANTS[0] {
+            return Resync::Resubscribe(vec![self.book_key(symbol, variant)]);
+        }
         let sym = symbol.to_ascii_uppercase();
         Resync::Rest(if self.futures() {
             format!("/api/v4/futures/usdt/order_book?contract={sym}&limit={SNAPSHOT_LIMIT}&with_id=true")
@@ -242,7 +269,7 @@ mod tests {
                 r#"{"time":1611541000,"id":7,"channel":"spot.obu","event":"subscribe","payload":["ob.BTC_USDT.400"]}"#,
             ]
         );
-        let fut = FUTURES.streams("BTC_USDT", Channel::Book);
+        let fut = FUTURES.streams("BTC_USDT", Channel::Book, None);
         assert_eq!(fut, ["futures.order_book_update:BTC_USDT"]);
         assert_eq!(
             FUTURES.frames(&fut, 2, "unsubscribe", 5),
@@ -272,6 +299,40 @@ mod tests {
     }
 
     #[test]
+    fn order_book_v2_is_a_book_variant() {
+        for (p, pre) in [(&SPOT, "spot"), (&FUTURES, "futures")] {
+            assert_eq!(
+                p.variants(Channel::Book),
+                ["order_book_update", "obu", "obu50"]
+            );
+            assert_eq!(
+                p.streams("btc_usdt", Channel::Book, Some("order_book_update")),
+                p.streams("btc_usdt", Channel::Book, None)
+            );
+            let obu = p.streams("btc_usdt", Channel::Book, Some("obu"));
+            assert_eq!(obu, [format!("{pre}.obu:ob.BTC_USDT.400")]);
+            assert_eq!(
+                p.frames(&obu, 3, "subscribe", 9),
+                [format!(
+                    r#"{{"time":9,"id":3,"channel":"{pre}.obu","event":"subscribe","payload":["ob.BTC_USDT.400"]}}"#
+                )]
+            );
+            let obu50 = p.streams("BTC_USDT", Channel::Book, Some("OBU50"));
+            assert_eq!(obu50, [format!("{pre}.obu:ob.BTC_USDT.50")]);
+            // Order Book V2 resyncs by resubscribing the same stream, never over REST
+            assert_eq!(p.resync("btc_usdt", Some("obu")), Resync::Resubscribe(obu));
+            assert_eq!(
+                p.resync("BTC_USDT", Some("obu50")),
+                Resync::Resubscribe(obu50)
+            );
+            assert!(matches!(
+                p.resync("BTC_USDT", Some("order_book_update")),
+                Resync::Rest(_)
+            ));
+        }
+    }
+
+    #[test]
     fn endpoints_resync_and_symbols() {
         assert_eq!(SPOT.ws_origin(), "wss://api.gateio.ws");
         assert_eq!(SPOT.ws_path("spot.trades:BTC_USDT"), "/ws/v4/");
@@ -279,13 +340,13 @@ mod tests {
         assert_eq!(FUTURES.ws_path("x"), "/v4/ws/usdt");
         assert_eq!(SPOT.rest_origin(), "https://api.gateio.ws");
         assert_eq!(
-            SPOT.resync("btc_usdt"),
+            SPOT.resync("btc_usdt", None),
             Resync::Rest(
                 "/api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true".into()
             )
         );
         assert_eq!(
-            FUTURES.resync("BTC_USDT"),
+            FUTURES.resync("BTC_USDT", None),
             Resync::Rest(
                 "/api/v4/futures/usdt/order_book?contract=BTC_USDT&limit=100&with_id=true".into()
             )
@@ -299,15 +360,15 @@ mod tests {
             "BTC-USDT-20210326"
         );
         assert_eq!(
-            SPOT.streams("BTC_USDT", Channel::AggTrades),
+            SPOT.streams("BTC_USDT", Channel::AggTrades, None),
             ["spot.trades:BTC_USDT"]
         );
         assert_eq!(
-            SPOT.streams("BTC_USDT", Channel::Bbo),
+            SPOT.streams("BTC_USDT", Channel::Bbo, None),
             ["spot.book_ticker:BTC_USDT"]
         );
         assert_eq!(
-            SPOT.streams("BTC_USDT", Channel::Candles),
+            SPOT.streams("BTC_USDT", Channel::Candles, None),
             ["spot.candlesticks:BTC_USDT"]
         );
         let l = FUTURES.limits();

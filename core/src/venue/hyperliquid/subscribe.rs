@@ -95,7 +95,7 @@ impl Protocol for HyperliquidProtocol {
     fn ws_path(&self, _stream: &str) -> &'static str {
         WS_PATH
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+    fn streams(&self, symbol: &str, channel: Channel, _variant: Option<&str>) -> Vec<String> {
         vec![stream_name(symbol, channel)]
     }
     /// One frame per stream (a subscription names one type and coin); requests carry no id.
@@ -124,7 +124,7 @@ impl Protocol for HyperliquidProtocol {
         REST_ORIGIN
     }
     /// Every `l2Book` push is a full book: nothing to request.
-    fn resync(&self, _symbol: &str) -> Resync {
+    fn resync(&self, _symbol: &str, _variant: Option<&str>) -> Resync {
         Resync::None
     }
     /// Perps `BTC` → `BTC-USD-PERP` (case kept: `kPEPE-USD-PERP`); spot `PURR/USDC` →
@@ -151,7 +151,7 @@ mod tests {
             format!("{}{}", p.ws_origin(), p.ws_path("l2Book:BTC")),
             "wss://api.hyperliquid.xyz/ws"
         );
-        let s = p.streams("BTC", Channel::Book);
+        let s = p.streams("BTC", Channel::Book, None);
         assert_eq!(
             p.subscribe(&s, 1),
             vec![r#"{"method":"subscribe","subscription":{"type":"l2Book","coin":"BTC"}}"#]
@@ -161,9 +161,9 @@ mod tests {
             vec![r#"{"method":"unsubscribe","subscription":{"type":"l2Book","coin":"BTC"}}"#]
         );
         let both = [
-            p.streams("SOL", Channel::Trades),
-            p.streams("BTC", Channel::Candles),
-            p.streams("BTC", Channel::Bbo),
+            p.streams("SOL", Channel::Trades, None),
+            p.streams("BTC", Channel::Candles, None),
+            p.streams("BTC", Channel::Bbo, None),
         ]
         .concat();
         assert_eq!(
@@ -188,7 +188,7 @@ mod tests {
             Some((Duration::from_secs(30), r#"{"method":"ping"}"#.to_string()))
         );
         assert!(p.heartbeat().unwrap().0.as_secs() < p.limits().idle_timeout_secs);
-        assert_eq!(p.resync("BTC"), Resync::None);
+        assert_eq!(p.resync("BTC", None), Resync::None);
     }
 
     #[test]

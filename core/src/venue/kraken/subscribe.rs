@@ -12,7 +12,7 @@
 //! * A book resyncs by resubscribing: the venue sends a new snapshot.
 
 use crate::event::Venue;
-use crate::venue::protocol::{Channel, Limits, Protocol, Resync};
+use crate::venue::protocol::{variant_or_default, Channel, Limits, Protocol, Resync};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -25,6 +25,18 @@ pub static PROTOCOL: KrakenProtocol = KrakenProtocol;
 
 /// Book depth the protocol subscribes (the checksum covers the top 10 whatever the depth).
 pub const BOOK_DEPTH: u32 = 10;
+
+/// The book depths a spec may choose (`book=100`), the default first.
+pub const BOOK_VARIANTS: &[&str] = &["10", "25", "100", "500", "1000"];
+
+/// The channel part of a book stream key: `book` at [`BOOK_DEPTH`], `book.<depth>` at another
+/// depth (`book.100:BTC/USD`).
+fn book_channel(variant: Option<&str>) -> String {
+    match variant_or_default(BOOK_VARIANTS, variant) {
+        d if d == BOOK_VARIANTS[0] => "book".to_string(),
+        d => format!("book.{d}"),
+    }
+}
 
 /// The `instrument` stream (pair precisions) that book subscriptions bring along.
 pub const INSTRUMENT: &str = "instrument";
@@ -116,9 +128,11 @@ fn frames(method: &str, streams: &[String], id: u64) -> Vec<String> {
         .enumerate()
         .map(|(i, (ch, symbols))| {
             let clean = |s: &str| s.replace(['"', '\\'], "");
+            // `book.100` is the `book` channel at depth 100
+            let name = if ch.starts_with("book.") { "book" } else { ch };
             let mut f = format!(
                 "{{\"method\":\"{method}\",\"params\":{{\"channel\":\"{}\"",
-                clean(ch)
+                clean(name)
             );
             if !symbols.is_empty() {
                 f.push_str(",\"symbol\":[");
@@ -133,6 +147,9 @@ fn frames(method: &str, streams: &[String], id: u64) -> Vec<String> {
             match ch {
                 "book" => {
                     let _ = write!(f, ",\"depth\":{BOOK_DEPTH}");
+                }
+                _ if ch.starts_with("book.") => {
+                    let _ = write!(f, ",\"depth\":{}", clean(&ch["book.".len()..]));
                 }
                 "ticker" => f.push_str(",\"event_trigger\":\"bbo\""),
                 "ohlc" => f.push_str(",\"interval\":1"),
@@ -155,9 +172,18 @@ impl Protocol for KrakenProtocol {
     fn ws_path(&self, _stream: &str) -> &'static str {
         "/v2"
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
         match channel {
-            Channel::Book => vec![INSTRUMENT.to_string(), stream("book", symbol)],
+            Channel::Book => BOOK_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String> {
+        match channel {
+            Channel::Book => vec![
+                INSTRUMENT.to_string(),
+                stream(&book_channel(variant), symbol),
+            ],
             Channel::Trades | Channel::AggTrades => vec![stream("trade", symbol)],
             Channel::Bbo => vec![stream("ticker", symbol)],
             Channel::Candles => vec![stream("ohlc", symbol)],
@@ -192,8 +218,9 @@ impl Protocol for KrakenProtocol {
     fn rest_origin(&self) -> &'static str {
         "https://api.kraken.com"
     }
-    fn resync(&self, symbol: &str) -> Resync {
-        Resync::Resubscribe(vec![stream("book", symbol)])
+    /// Resubscribe the book at the depth it was subscribed at.
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> Resync {
+        Resync::Resubscribe(vec![stream(&book_channel(variant), symbol)])
     }
     fn unified_symbol(&self, native: &str) -> String {
         unified(native)
@@ -215,7 +242,7 @@ mod tests {
                 Channel::Bbo,
                 Channel::Candles,
             ] {
-                for s in p.streams(sym, c) {
+                for s in p.streams(sym, c, None) {
                     if !streams.contains(&s) {
                         streams.push(s);
                     }
@@ -233,13 +260,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            p.unsubscribe(&p.streams("BTC/USD", Channel::Book), 3),
+            p.unsubscribe(&p.streams("BTC/USD", Channel::Book, None), 3),
             vec![
                 r#"{"method":"unsubscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10},"req_id":3}"#
             ]
         );
         assert_eq!(
-            p.resync("XBT/USD"),
+            p.resync("XBT/USD", None),
             Resync::Resubscribe(vec!["book:BTC/USD".into()])
         );
         assert_eq!(
@@ -250,6 +277,46 @@ mod tests {
             format!("{}{}", p.ws_origin(), p.ws_path("book:BTC/USD")),
             "wss://ws.kraken.com/v2"
         );
+    }
+
+    #[test]
+    fn book_depths_are_variants() {
+        let p = &PROTOCOL;
+        assert_eq!(
+            p.variants(Channel::Book),
+            ["10", "25", "100", "500", "1000"]
+        );
+        assert!(p.variants(Channel::Trades).is_empty());
+        assert_eq!(
+            p.streams("XBT/USD", Channel::Book, Some("10")),
+            p.streams("XBT/USD", Channel::Book, None)
+        );
+        let s = p.streams("XBT/USD", Channel::Book, Some("100"));
+        assert_eq!(s, ["instrument", "book.100:BTC/USD"]);
+        assert_eq!(
+            p.subscribe(&s, 4),
+            [
+                r#"{"method":"subscribe","params":{"channel":"instrument"},"req_id":4}"#,
+                r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":100},"req_id":5}"#,
+            ]
+        );
+        assert_eq!(
+            p.unsubscribe(&s, 6),
+            [
+                r#"{"method":"unsubscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":100},"req_id":6}"#
+            ]
+        );
+        assert_eq!(
+            p.resync("BTC/USD", Some("100")),
+            Resync::Resubscribe(vec!["book.100:BTC/USD".into()])
+        );
+        // two depths of two pairs: one frame per depth
+        let mut two = p.streams("BTC/USD", Channel::Book, Some("25"));
+        two.extend(p.streams("ETH/USD", Channel::Book, Some("1000")));
+        let f = p.subscribe(&two, 1);
+        assert_eq!(f.len(), 3);
+        assert!(f[1].contains(r#""symbol":["BTC/USD"],"depth":25"#));
+        assert!(f[2].contains(r#""symbol":["ETH/USD"],"depth":1000"#));
     }
 
     #[test]

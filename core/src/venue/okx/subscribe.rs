@@ -12,7 +12,7 @@
 //! * A book that lost sync is resubscribed: OKX sends a fresh snapshot on subscribe.
 
 use crate::event::Venue;
-use crate::venue::protocol::{Channel, Limits, Protocol, Resync};
+use crate::venue::protocol::{variant_or_default as pick, Channel, Limits, Protocol, Resync};
 use std::time::Duration;
 
 /// The OKX protocol.
@@ -26,6 +26,15 @@ pub static PROTOCOL: OkxProtocol = OkxProtocol;
 pub const PUBLIC: &str = "/ws/v5/public";
 /// The business endpoint path (candles, `trades-all`).
 pub const BUSINESS: &str = "/ws/v5/business";
+
+/// The book channels a spec may choose (`book=books5`), the default first: `books` (400
+/// levels, snapshot then diffs every 100 ms), `books5` (a full top-5 image every push),
+/// `books-l2-tbt` (400 levels, tick by tick) and `books50-l2-tbt` (50 levels, tick by tick);
+/// OKX serves the two `-l2-tbt` channels only to logged-in VIP accounts.
+pub const BOOK_VARIANTS: &[&str] = &["books", "books5", "books-l2-tbt", "books50-l2-tbt"];
+/// The trade channels: `trades` (fills of one taker order at one price aggregated, `count`)
+/// and `trades-all` (one trade per fill, on `/ws/v5/business`).
+pub const TRADES_VARIANTS: &[&str] = &["trades", "trades-all"];
 
 /// A stream key is `channel:instId` (`books:BTC-USDT`).
 fn split(stream: &str) -> (&str, &str) {
@@ -76,12 +85,20 @@ impl Protocol for OkxProtocol {
             PUBLIC
         }
     }
-    fn streams(&self, symbol: &str, channel: Channel) -> Vec<String> {
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
+        match channel {
+            Channel::Trades => TRADES_VARIANTS,
+            Channel::Book => BOOK_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String> {
         let c = match channel {
+            Channel::Trades => pick(TRADES_VARIANTS, variant),
             // `trades` aggregates the fills of one taker order at one price (`count`)
-            Channel::Trades | Channel::AggTrades => "trades",
+            Channel::AggTrades => "trades",
             Channel::Bbo => "bbo-tbt",
-            Channel::Book => "books",
+            Channel::Book => pick(BOOK_VARIANTS, variant),
             Channel::Candles => "candle1m",
         };
         vec![format!("{c}:{symbol}")]
@@ -118,8 +135,13 @@ impl Protocol for OkxProtocol {
     fn rest_origin(&self) -> &'static str {
         "https://www.okx.com"
     }
-    fn resync(&self, symbol: &str) -> Resync {
-        Resync::Resubscribe(vec![format!("books:{symbol}")])
+    /// Diff channels resubscribe (OKX sends a snapshot on subscribe); `books5` pushes a full
+    /// top-5 image every time: nothing to do.
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> Resync {
+        match pick(BOOK_VARIANTS, variant) {
+            "books5" => Resync::None,
+            c => Resync::Resubscribe(vec![format!("{c}:{symbol}")]),
+        }
     }
     fn unified_symbol(&self, native: &str) -> String {
         unified_symbol(native)
@@ -155,7 +177,7 @@ mod tests {
     #[test]
     fn frames_are_the_documented_ones() {
         let p = &PROTOCOL;
-        let s = p.streams("BTC-USDT", Channel::Book);
+        let s = p.streams("BTC-USDT", Channel::Book, None);
         assert_eq!(s, vec!["books:BTC-USDT"]);
         assert_eq!(
             p.subscribe(&s, 1512),
@@ -180,22 +202,69 @@ mod tests {
         assert_eq!(p.ws_path("candle1m:BTC-USDT"), BUSINESS);
         assert_eq!(p.ws_path("trades-all:BTC-USDT"), BUSINESS);
         assert_eq!(p.ws_path("trades:BTC-USDT"), PUBLIC);
-        assert_eq!(p.streams("X", Channel::Bbo), vec!["bbo-tbt:X"]);
-        assert_eq!(p.streams("X", Channel::Trades), vec!["trades:X"]);
-        assert_eq!(p.streams("X", Channel::Candles), vec!["candle1m:X"]);
+        assert_eq!(p.streams("X", Channel::Bbo, None), vec!["bbo-tbt:X"]);
+        assert_eq!(p.streams("X", Channel::Trades, None), vec!["trades:X"]);
+        assert_eq!(p.streams("X", Channel::Candles, None), vec!["candle1m:X"]);
         assert_eq!(
             p.heartbeat(),
             Some((Duration::from_secs(25), "ping".to_string()))
         );
         assert!(p.heartbeat().unwrap().0.as_secs() < p.limits().idle_timeout_secs);
         assert_eq!(
-            p.resync("BTC-USDT"),
+            p.resync("BTC-USDT", None),
             Resync::Resubscribe(vec!["books:BTC-USDT".into()])
         );
         assert_eq!(p.ws_origin(), "wss://ws.okx.com:8443");
         // a hostile symbol cannot break the JSON
         let f = &p.subscribe(&["books:A\"B".to_string()], 1)[0];
         assert!(sonic_rs::from_str::<sonic_rs::Value>(f).is_ok());
+    }
+
+    #[test]
+    fn variants_choose_the_stream_and_its_resync() {
+        let p = &PROTOCOL;
+        assert_eq!(p.variants(Channel::Book), BOOK_VARIANTS);
+        assert_eq!(p.variants(Channel::Trades), ["trades", "trades-all"]);
+        assert!(p.variants(Channel::Candles).is_empty());
+        for (v, stream) in [
+            (None, "books:BTC-USDT"),
+            (Some("books"), "books:BTC-USDT"),
+            (Some("books5"), "books5:BTC-USDT"),
+            (Some("books-l2-tbt"), "books-l2-tbt:BTC-USDT"),
+            (Some("books50-l2-tbt"), "books50-l2-tbt:BTC-USDT"),
+        ] {
+            let s = p.streams("BTC-USDT", Channel::Book, v);
+            assert_eq!(s, [stream]);
+            assert_eq!(p.ws_path(stream), PUBLIC);
+            // the resync resubscribes the very stream the book came on (books5: nothing)
+            let want = if v == Some("books5") {
+                Resync::None
+            } else {
+                Resync::Resubscribe(s.clone())
+            };
+            assert_eq!(p.resync("BTC-USDT", v), want, "{v:?}");
+        }
+        assert_eq!(
+            p.subscribe(
+                &p.streams("BTC-USDT", Channel::Book, Some("books-l2-tbt")),
+                4
+            ),
+            [
+                r#"{"id":"4","op":"subscribe","args":[{"channel":"books-l2-tbt","instId":"BTC-USDT"}]}"#
+            ]
+        );
+        assert_eq!(
+            p.unsubscribe(&p.streams("BTC-USDT", Channel::Book, Some("books5")), 5),
+            [r#"{"id":"5","op":"unsubscribe","args":[{"channel":"books5","instId":"BTC-USDT"}]}"#]
+        );
+        // trades-all lives on the business endpoint
+        let t = p.streams("BTC-USDT", Channel::Trades, Some("trades-all"));
+        assert_eq!(t, ["trades-all:BTC-USDT"]);
+        assert_eq!(p.ws_path(&t[0]), BUSINESS);
+        assert_eq!(
+            p.streams("BTC-USDT", Channel::AggTrades, None),
+            ["trades:BTC-USDT"]
+        );
     }
 
     #[test]
