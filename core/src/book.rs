@@ -270,6 +270,40 @@ fn write_digits(buf: &mut String, m: i64, exp: i8, digits: u8) {
     }
 }
 
+/// Levels walked one by one at the top of a side before galloping (see
+/// [`L2Book::set_with_text`]).
+const TOP_WINDOW: usize = 16;
+
+/// `v.insert(i, x)`, moving elements one by one when they are few (near the top): a call to
+/// `memmove` costs more than moving a handful of 16-byte levels.
+#[inline(always)]
+fn insert_near_end<T: Copy>(v: &mut Vec<T>, i: usize, x: T) {
+    if v.len() - i > TOP_WINDOW {
+        v.insert(i, x);
+        return;
+    }
+    v.push(x);
+    let mut j = v.len() - 1;
+    while j > i {
+        v[j] = v[j - 1];
+        j -= 1;
+    }
+    v[i] = x;
+}
+
+/// `v.remove(i)`, moving elements one by one when they are few (near the top).
+#[inline(always)]
+fn remove_near_end<T: Copy>(v: &mut Vec<T>, i: usize) {
+    if v.len() - i > TOP_WINDOW {
+        v.remove(i);
+        return;
+    }
+    for j in i + 1..v.len() {
+        v[j - 1] = v[j];
+    }
+    v.pop();
+}
+
 /// One price level: mantissas at the instrument's exponents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Level {
@@ -308,7 +342,7 @@ impl L2Book {
     }
 
     /// Sets a level and remembers how the venue wrote it (for checksums).
-    #[inline]
+    #[inline(always)]
     pub fn set_with_text(&mut self, side: Side, px: i64, qty: i64, text: u16) {
         let (levels, texts, asc) = match side {
             Side::Buy => (&mut self.bids, &mut self.bid_text, true),
@@ -316,38 +350,55 @@ impl L2Book {
             Side::None => return,
         };
         let keep = self.keep_text;
-        // Most updates land near the top (the end): gallop down from it (1, 2, 4, … levels
-        // below the best) to bracket the price, then bisect the bracket. A level k below the
-        // top costs about 2·log2(k) probes on cache-hot levels instead of a bisection of the
-        // whole side (same-run A/B on 1,000 levels: 2.2x faster within the best 10, 1.2x within
-        // 200, 9 % slower spread over the whole book).
+        // Most updates land near the top (the end): walk down the best `TOP_WINDOW` levels one
+        // by one (one mispredicted branch, at the stop). Deeper prices gallop down from the
+        // window's edge (1, 2, 4, … levels further) to bracket the price, then bisect the
+        // bracket: a level k below the top costs about 2·log2(k) probes on cache-hot levels
+        // instead of a bisection of the whole side (same-run A/B on 1,000 levels: 2.2x faster
+        // within the best 10, 1.2x within 200, 9 % slower spread over the whole book).
         let better = |l: &Level| if asc { l.px > px } else { l.px < px };
-        let mut hi = levels.len(); // levels[hi..] are better than px
-        let mut step = 1;
-        let lo = loop {
-            if hi < step {
-                break 0;
-            }
-            let probe = hi - step;
-            if better(&levels[probe]) {
-                hi = probe;
-                step *= 2;
-            } else {
-                break probe;
-            }
+        let n = levels.len();
+        let edge = n - n.min(TOP_WINDOW);
+        let top = levels[edge..].iter().rev();
+        // levels[hi..] are better than px
+        let mut hi = n - if asc {
+            top.take_while(|l| l.px > px).count()
+        } else {
+            top.take_while(|l| l.px < px).count()
         };
-        let pos =
+        let pos = if hi > edge || edge == 0 {
+            // levels[hi - 1], if any, is not better than px
+            if hi > 0 && levels[hi - 1].px == px {
+                Ok(hi - 1)
+            } else {
+                Err(hi)
+            }
+        } else {
+            let mut step = 1;
+            let lo = loop {
+                if hi < step {
+                    break 0;
+                }
+                let probe = hi - step;
+                if better(&levels[probe]) {
+                    hi = probe;
+                    step *= 2;
+                } else {
+                    break probe;
+                }
+            };
             match levels[lo..hi]
                 .binary_search_by(|l| if asc { l.px.cmp(&px) } else { px.cmp(&l.px) })
             {
                 Ok(i) => Ok(lo + i),
                 Err(i) => Err(lo + i),
-            };
+            }
+        };
         match (pos, qty) {
             (Ok(i), 0) => {
-                levels.remove(i);
+                remove_near_end(levels, i);
                 if keep {
-                    texts.remove(i);
+                    remove_near_end(texts, i);
                 }
             }
             (Ok(i), q) => {
@@ -358,9 +409,9 @@ impl L2Book {
             }
             (Err(_), 0) => {}
             (Err(i), q) => {
-                levels.insert(i, Level { px, qty: q });
+                insert_near_end(levels, i, Level { px, qty: q });
                 if keep {
-                    texts.insert(i, text);
+                    insert_near_end(texts, i, text);
                 }
             }
         }

@@ -139,6 +139,54 @@ pub(crate) fn parse_quoted(
     fast::quoted(buf, at, k as usize)
 }
 
+/// One Binance depth level `["<px>","<qty>"]` at `buf[at..]` (`at` on the `[`) followed by `,` or
+/// `]`, both values plain decimals (1 to 7 integer digits, optionally a point and 1 to `k`
+/// fraction digits, no sign), converted at `10^-kp` / `10^-kq` (`kp`, `kq` <= 10) in one pass
+/// over a 40-byte window. Returns the mantissas, the index just past the separator and whether
+/// the separator was the closing `]` of the array. `None` for anything else (a negative, an
+/// exponent, more fraction digits than `k`, a value that would not convert): the caller then
+/// reads that level with the general scanner, which gives the same result whenever this one
+/// gives one. Levels within 40 bytes of the end are read from a NUL-padded copy.
+///
+/// `memo` carries the integer runs of the previous level's price and size: consecutive levels
+/// usually share them (`"61837.`), and a run that matches is not converted again.
+#[inline(always)]
+pub(crate) fn quoted_level(
+    buf: &[u8],
+    at: usize,
+    kp: usize,
+    kq: usize,
+    memo: &mut LevelMemo,
+) -> Option<(i64, i64, usize, bool)> {
+    fast::level(buf, at, kp, kq, memo)
+}
+
+/// The integer runs last read by [`quoted_level`] (price, size), for reuse.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LevelMemo([IntRun; 2]);
+
+impl Default for LevelMemo {
+    fn default() -> Self {
+        // a valid run to start from: `0.` (what `"0.5"` reads as)
+        let zero = IntRun {
+            word: u64::from_le_bytes(*b"0.\0\0\0\0\0\0"),
+            mask: 0xFFFF,
+            digits: 1,
+            value: 0,
+        };
+        LevelMemo([zero; 2])
+    }
+}
+
+/// An integer run and its stop byte as loaded (`word & mask`), its digit count and value.
+#[derive(Clone, Copy, Debug)]
+struct IntRun {
+    word: u64,
+    mask: u64,
+    digits: usize,
+    value: u64,
+}
+
 /// `exp` outside -10..=0.
 #[inline(never)]
 fn parse_other(s: &[u8], exp: i8) -> Result<i64, DecimalError> {
@@ -320,6 +368,98 @@ mod fast {
             swar8(d1 << (8 * (8 - c)))
         };
         Some((combine::<true>(false, int, frac, c, k), end + 1))
+    }
+
+    /// See [`super::quoted_level`].
+    #[inline(always)]
+    pub(super) fn level(
+        buf: &[u8],
+        at: usize,
+        kp: usize,
+        kq: usize,
+        memo: &mut super::LevelMemo,
+    ) -> Option<(i64, i64, usize, bool)> {
+        if kp > 10 || kq > 10 {
+            return None;
+        }
+        let tail: [u8; 40];
+        let w: &[u8; 40] = match buf.get(at..at + 40) {
+            Some(w) => w.try_into().ok()?,
+            None => {
+                // the last levels of a frame: a copy padded with NULs, which are neither
+                // digits nor punctuation, so reading into the padding refuses the level
+                let rest = buf.get(at..)?;
+                let mut t = [0u8; 40];
+                t[..rest.len()].copy_from_slice(rest);
+                tail = t;
+                &tail
+            }
+        };
+        if w[0] != b'[' || w[1] != b'"' {
+            return None;
+        }
+        let (px, e) = level_value(w, 2, kp, &mut memo.0[0])?;
+        if w[e + 1] != b',' || w[e + 2] != b'"' {
+            return None;
+        }
+        let (qty, e) = level_value(w, e + 3, kq, &mut memo.0[1])?;
+        if w[e + 1] != b']' {
+            return None;
+        }
+        let end = match w[e + 2] {
+            b',' => false,
+            b']' => true,
+            _ => return None,
+        };
+        Some((px, qty, at + e + 3, end))
+    }
+
+    /// A plain decimal at `w[at..]` (`at <= 21`) up to its closing quote: the mantissa at
+    /// `10^-k` and the quote's index. The integer run and the fraction run are each found and
+    /// converted by one 8-byte load.
+    #[inline(always)]
+    fn level_value(
+        w: &[u8; 40],
+        at: usize,
+        k: usize,
+        memo: &mut super::IntRun,
+    ) -> Option<(i64, usize)> {
+        let raw = load8(w, at);
+        let (a, int) = if (raw ^ memo.word) & memo.mask == 0 {
+            // the same digits and stop byte as the previous value's
+            (memo.digits, memo.value)
+        } else {
+            let d0 = raw ^ ZEROS;
+            let a = (nondigits(d0).trailing_zeros() / 8) as usize; // 8 when no stop byte
+            if a == 0 || a == 8 {
+                return None;
+            }
+            // the `a` digits shifted to the top, leading zero digits below
+            let int = swar8(d0 << (8 * (8 - a)));
+            *memo = super::IntRun {
+                word: raw,
+                mask: u64::MAX >> (8 * (7 - a)),
+                digits: a,
+                value: int,
+            };
+            (a, int)
+        };
+        let stop = w[at + a];
+        if stop == b'"' {
+            return Some(((int * POW10[k]) as i64, at + a));
+        }
+        if stop != b'.' {
+            return None;
+        }
+        let f0 = at + a + 1;
+        let d1 = load8(w, f0) ^ ZEROS;
+        let c = (nondigits(d1).trailing_zeros() / 8) as usize; // 8 when all eight are digits
+        if c == 0 || c > k || w[f0 + c] != b'"' {
+            return None;
+        }
+        let frac = swar8(d1 << (8 * (8 - c)));
+        // int < 10^7 and k <= 10: no overflow
+        Some(((int * POW10[k] + frac * POW10[k - c]) as i64, f0 + c))
     }
 
     /// `value = int + frac × 10^-b`; returns `value × 10^k`. `int < 10^7`, `frac < 10^16`,

@@ -180,6 +180,12 @@ impl SymbolCache {
         self.resolve_slow(symbol)
     }
 
+    /// The cached resolution of `symbol`, without interning it when it is not cached yet.
+    #[inline]
+    pub fn get(&self, symbol: &[u8]) -> Option<Resolved> {
+        self.map.get(symbol).copied()
+    }
+
     #[cold]
     fn resolve_slow(&mut self, symbol: &[u8]) -> Resolved {
         let name = String::from_utf8_lossy(symbol);

@@ -15,6 +15,9 @@ pub struct Scanner<'a> {
     i: usize,
 }
 
+/// A level's price and size mantissas, or the first value's conversion error.
+pub type LevelValues = Result<(i64, i64), crate::decimal::DecimalError>;
+
 /// What follows a value inside an object or array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
@@ -224,6 +227,10 @@ impl<'a> Scanner<'a> {
     pub fn int(&mut self) -> Option<i64> {
         if self.byte(b'-').is_some() {
             let v = self.uint()?;
+            if v == 0 {
+                // `-0`: general parsers read it as a float, not an integer
+                return None;
+            }
             0i64.checked_sub_unsigned(v)
         } else {
             i64::try_from(self.uint()?).ok()
@@ -323,23 +330,53 @@ impl<'a> Scanner<'a> {
         if self.byte(b']').is_some() {
             return Some(());
         }
+        // exponents outside -10..=0 never take the one-pass level reader
+        let kp = usize::try_from(-i32::from(px_exp)).unwrap_or(usize::MAX);
+        let kq = usize::try_from(-i32::from(qty_exp)).unwrap_or(usize::MAX);
+        let mut memo = crate::decimal::LevelMemo::default();
         loop {
-            self.byte(b'[')?;
-            let px = match self.quoted_decimal(px_exp) {
-                Some(v) => v,
-                None => crate::decimal::parse(self.string()?, px_exp),
-            };
-            self.byte(b',')?;
-            let qty = match self.quoted_decimal(qty_exp) {
-                Some(v) => v,
-                None => crate::decimal::parse(self.string()?, qty_exp),
-            };
-            self.byte(b']')?;
-            f(px.and_then(|p| qty.map(|q| (p, q))))?;
-            if self.next(b']')? == Next::End {
+            // the usual level, `["61737.63000000","0.00000000"]`, in one pass
+            if let Some((px, qty, next, end)) =
+                crate::decimal::quoted_level(self.b, self.i, kp, kq, &mut memo)
+            {
+                self.i = next;
+                f(Ok((px, qty)))?;
+                if end {
+                    return Some(());
+                }
+                continue;
+            }
+            let (level, end) = self.decimal_level(px_exp, qty_exp)?;
+            f(level)?;
+            if end {
                 return Some(());
             }
         }
+    }
+
+    /// One `[price, size]` pair of quoted decimals and the `,` or `]` after it (`true` for the
+    /// `]` that closes the array), read value by value: the general reader behind
+    /// [`Scanner::decimal_pairs`] and the one-pass level reader. `None` on any other shape.
+    #[inline(never)]
+    pub fn decimal_level(&mut self, px_exp: i8, qty_exp: i8) -> Option<(LevelValues, bool)> {
+        self.byte(b'[')?;
+        let px = match self.quoted_decimal(px_exp) {
+            Some(v) => v,
+            None => crate::decimal::parse(self.string()?, px_exp),
+        };
+        self.byte(b',')?;
+        let qty = match self.quoted_decimal(qty_exp) {
+            Some(v) => v,
+            None => crate::decimal::parse(self.string()?, qty_exp),
+        };
+        self.byte(b']')?;
+        let end = self.next(b']')? == Next::End;
+        Some((px.and_then(|p| qty.map(|q| (p, q))), end))
+    }
+
+    /// A scanner over `b` positioned at `i`.
+    pub fn at(b: &'a [u8], i: usize) -> Self {
+        Scanner { b, i }
     }
 }
 
@@ -551,6 +588,72 @@ mod tests {
             })
             .unwrap();
         assert_eq!(errs, vec![Err(crate::decimal::DecimalError::Inexact)]);
+    }
+
+    #[test]
+    fn level_reader_agrees_with_the_decimal_parser() {
+        // the one-pass level reader (and its reuse of the previous integer run) inside
+        // `decimal_pairs`, against `decimal::parse` of each value
+        let texts = [
+            "61837.63000000",
+            "61837.62000000",
+            "61837.6",
+            "61836.63000000",
+            "0.00000000",
+            "0.5",
+            "0",
+            "5",
+            "1234567",
+            "1234567.12345678",
+            "12345678.1",
+            "1.123456789",
+            "1.",
+            ".5",
+            "-1",
+            "1e5",
+            "007.50",
+            "",
+            "1.5x",
+            "0.10",
+        ];
+        for exps in [(-8i8, -8i8), (-2, -3), (0, 0), (-10, -1), (-11, -8), (1, 0)] {
+            for a in texts {
+                for b in texts {
+                    let levels = [(a, b), (b, a), (a, a), (b, b), (a, b)];
+                    let body: Vec<String> = levels
+                        .iter()
+                        .map(|(p, q)| format!("[\"{p}\",\"{q}\"]"))
+                        .collect();
+                    for tail in ["", "],\"a\":[[\"1.00000000\",\"2.00000000\"]]}"] {
+                        let t = format!("[{}]{tail}", body.join(","));
+                        let mut got = Vec::new();
+                        let r = Scanner::new(t.as_bytes()).decimal_pairs(exps.0, exps.1, |l| {
+                            got.push(l);
+                            Some(())
+                        });
+                        assert_eq!(r, Some(()), "{t}");
+                        let want: Vec<_> = levels
+                            .iter()
+                            .map(|(p, q)| {
+                                crate::decimal::parse(p.as_bytes(), exps.0).and_then(|p| {
+                                    crate::decimal::parse(q.as_bytes(), exps.1).map(|q| (p, q))
+                                })
+                            })
+                            .collect();
+                        assert_eq!(got, want, "{t} at {exps:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn negative_zero_is_not_an_integer() {
+        // general parsers read `-0` as a float: an integer field holding it is malformed
+        assert_eq!(Scanner::new(b"-0,").int(), None);
+        assert_eq!(Scanner::new(b"-00,").int(), None);
+        assert_eq!(Scanner::new(b"0,").int(), Some(0));
+        assert_eq!(Scanner::new(b"-1,").int(), Some(-1));
     }
 
     #[test]

@@ -14,8 +14,14 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// The shared corpus, when it is beside the project (`../shared/corpus`).
+/// The shared corpus, when it is beside the project (`../shared/corpus`), or where
+/// `TICKWIRE_CORPUS` points (a worktree that is not beside it).
 pub fn shared_corpus() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TICKWIRE_CORPUS").map(PathBuf::from) {
+        if p.join("README.md").exists() {
+            return Some(p);
+        }
+    }
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
     if p.join("README.md").exists() {
         Some(p)

@@ -35,6 +35,59 @@ fn quoted_decimal(sc: &mut Scanner<'_>, exp: i8) -> Option<Result<i64, decimal::
     }
 }
 
+/// `i` past `lit` when `b[i..]` starts with it.
+#[inline(always)]
+fn after(b: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
+    (b.get(i..i + lit.len())? == lit).then_some(i + lit.len())
+}
+
+/// One side's levels, `[["px","qty"],...]` at `b[i]`, appended to `out` as copies of `tmpl`
+/// (numbered from `index`); the index just past the closing `]`. Levels in the usual form take
+/// the one-pass reader, others the general one (same values). `None` on any other shape and
+/// on a value that does not convert: the general path reports it (it may hide bytes that are
+/// not UTF-8, and then the frame is what is reported, not the value).
+#[inline(always)]
+fn depth_side(
+    b: &[u8],
+    i: usize,
+    tmpl: &Event,
+    out: &mut Vec<Event>,
+    index: &mut u32,
+) -> Option<usize> {
+    let mut i = after(b, i, b"[")?;
+    if b.get(i) == Some(&b']') {
+        return Some(i + 1);
+    }
+    // exponents outside -10..=0 never take the one-pass reader
+    let kp = usize::try_from(-i32::from(tmpl.px_exp)).unwrap_or(usize::MAX);
+    let kq = usize::try_from(-i32::from(tmpl.qty_exp)).unwrap_or(usize::MAX);
+    let mut memo = decimal::LevelMemo::default();
+    loop {
+        let (px, qty, end) = match decimal::quoted_level(b, i, kp, kq, &mut memo) {
+            Some((px, qty, next, end)) => {
+                i = next;
+                (px, qty, end)
+            }
+            None => {
+                let mut sc = Scanner::at(b, i);
+                let (level, end) = sc.decimal_level(tmpl.px_exp, tmpl.qty_exp)?;
+                i = sc.pos();
+                let (px, qty) = level.ok()?;
+                (px, qty, end)
+            }
+        };
+        let mut ev = *tmpl;
+        ev.aux = *index;
+        ev.v[0] = px;
+        ev.v[1] = qty;
+        out.push(ev);
+        *index += 1;
+        if end {
+            return Some(i);
+        }
+    }
+}
+
 impl BinanceParser {
     /// Spot `trade` and `aggTrade` in the exact key order Binance sends them, read as fixed
     /// literals between the values; `None` at the first difference (the key-by-key path then
@@ -287,6 +340,107 @@ impl BinanceParser {
             .or(event_time)
             .map_or(0, |ms| Nanos::from_millis(ms).0);
         Some(self.quote_event(r, u, ts_exchange, [b, bq, a, aq], ts_recv, out))
+    }
+
+    /// A whole `depthUpdate` frame, combined-stream envelope or raw, in the exact layouts
+    /// Binance sends (spot `e,E,s,U,u,b,a`; USDⓈ-M adds `T` and `pu`, COIN-M also `ps`), read
+    /// on the frame's bytes before any UTF-8 validation. Everything it accepts is fixed ASCII
+    /// literals, digits, and strings it checks to be ASCII (stream name, symbol, pair), so a
+    /// frame it takes is valid UTF-8 and the general path would take it too, with the same
+    /// events. Symbols not resolved yet are left to the general path (nothing is interned
+    /// here). `None` at the first difference.
+    pub(super) fn fast_depth_frame(
+        &mut self,
+        frame: &[u8],
+        ts_recv: Nanos,
+        out: &mut Vec<Event>,
+    ) -> Fast {
+        const DEPTH: &[u8] = b"{\"e\":\"depthUpdate\",\"E\":";
+        // a depth frame ends with its asks' `]`, then one or two `}`: other frames leave here
+        // after a look at their last bytes
+        match frame {
+            [.., b']', b'}'] | [.., b']', b'}', b'}'] => {}
+            _ => return None,
+        }
+        let payload = match frame.strip_prefix(b"{\"stream\":\"") {
+            Some(rest) => {
+                let q = memchr::memchr(b'"', rest)?;
+                let (name, after) = rest.split_at(q);
+                let payload = after.strip_prefix(b"\",\"data\":")?.strip_suffix(b"}")?;
+                if !payload.starts_with(DEPTH)
+                    || !name.is_ascii()
+                    || super::classify_stream_bytes(name) != super::StreamKind::Depth
+                {
+                    return None;
+                }
+                payload
+            }
+            None => frame,
+        };
+        let mut sc = Scanner::new(payload);
+        sc.literal(DEPTH)?;
+        let event_time = sc.int()?;
+        let txn_time = match sc.literal(b",\"T\":") {
+            Some(()) => Some(sc.int()?),
+            None => None,
+        };
+        sc.literal(b",\"s\":")?;
+        let symbol = sc.string()?;
+        if sc.literal(b",\"ps\":").is_some() && !sc.string()?.is_ascii() {
+            return None;
+        }
+        sc.literal(b",\"U\":")?;
+        let first = sc.uint()?;
+        sc.literal(b",\"u\":")?;
+        let last = sc.uint()?;
+        let prev = match sc.literal(b",\"pu\":") {
+            Some(()) => sc.int()?,
+            None => -1,
+        };
+        if !symbol.is_ascii() {
+            return None;
+        }
+        let r = self.symbols.get(symbol)?;
+        let ts_exchange = Nanos::from_millis(txn_time.unwrap_or(event_time)).0;
+        let tmpl = Event {
+            ts_recv: ts_recv.0,
+            ts_exchange,
+            seq: last,
+            venue: self.venue as u16,
+            instrument: r.id.0,
+            kind: Kind::BookLevel as u8,
+            px_exp: r.px_exp,
+            qty_exp: r.qty_exp,
+            v: [0, 0, first as i64, prev, 0],
+            ..Event::default()
+        };
+        let start = out.len();
+        let mut index = 0u32;
+        let mut i = sc.pos();
+        let read = (|| {
+            i = after(payload, i, b",\"b\":")?;
+            let mut t = tmpl;
+            t.side = Side::Buy as u8;
+            i = depth_side(payload, i, &t, out, &mut index)?;
+            i = after(payload, i, b",\"a\":")?;
+            t.side = Side::Sell as u8;
+            i = depth_side(payload, i, &t, out, &mut index)?;
+            (i + 1 == payload.len() && payload[i] == b'}').then_some(())
+        })();
+        if read.is_none() {
+            out.truncate(start);
+            return None;
+        }
+        if out.len() == start {
+            out.push(Event {
+                flags: flags::NO_LEVEL,
+                ..tmpl
+            });
+        }
+        let n = out.len();
+        out[start].flags |= flags::FIRST;
+        out[n - 1].flags |= flags::LAST;
+        Some(Ok(Control::Data))
     }
 
     /// `depthUpdate` diffs (not partial depth): `e,E,[T],s,[ps],U,u,[pu],b,a` with the symbol
