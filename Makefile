@@ -4,12 +4,12 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: py-test py-bench test test-rust test-loom lint fmt bench bench-quick bench-smoke replay-demo prerequisites clean \
-	fuzz fuzz-smoke fuzz-install
+	fuzz fuzz-smoke fuzz-install fuzz-check
 
 ## test: every test of the workspace (installs what it needs first); ends with one total line
 test: prerequisites
 	@mkdir -p target
-	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory py-test && $(MAKE) --no-print-directory bench-smoke && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
+	@set -o pipefail; { $(MAKE) --no-print-directory test-loom && $(MAKE) --no-print-directory c-test && $(MAKE) --no-print-directory py-test && $(MAKE) --no-print-directory bench-smoke && $(MAKE) --no-print-directory fuzz-check && $(MAKE) --no-print-directory test-rust; } 2>&1 | tee target/test.log; \
 	status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } /^c: [0-9]+ passed/ { p += $$2; f += $$4 } /[0-9]+ passed in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } END { printf "total: %d passed, %d failed\n", p, f }' target/test.log; \
 	exit $$status
@@ -123,6 +123,12 @@ fuzz: fuzz-install
 	    END { printf "fuzz: %-8s %d runs, %d exec/s", t, r, e }' $$log)\n"; \
 	done; printf "$$summary"; \
 	test -z "$$fail" || { echo "fuzz: crashed:$$fail (inputs in fuzz/artifacts/, logs in $(FUZZ_TARGET_DIR)/logs)"; exit 1; }
+
+## fuzz-check (part of `make test`): the fuzz targets still compile against today's API (plain
+## `cargo check`, no sanitizer, no cargo-fuzz: ~35 s); the crashes they found run as
+## core/tests/fuzz_regressions.rs
+fuzz-check:
+	CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR)-check $(CARGO) check --manifest-path fuzz/Cargo.toml --bins
 
 ## fuzz-smoke: every target briefly (10 s each; not part of `make test`). On the 2-core machine
 ## about 10 min from a clean target dir, nearly all of it the ASan build (+35 s to install cargo-fuzz)
