@@ -196,6 +196,9 @@ py-bench:
 		$(CF_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bench/peers/requirements-cryptofeed.txt; } \
 		|| echo "cryptofeed venv could not be created: the peer table will be skipped"
 	$(CARGO) build --release --bin tickwire
+	@# the package as it is in this tree, not whatever wheel the venv last got
+	rm -rf $(PY_WHEELS) && $(PY_VENV)/bin/maturin build --release --quiet -o $(PY_WHEELS)
+	$(PY_VENV)/bin/python -m pip install -q --force-reinstall --no-deps $(PY_WHEELS)/tickwire-*.whl
 	mkdir -p $(PY_RUN)
 	cd $(PY_RUN) && TICKWIRE_ROOT=$(CURDIR) CF_PYTHON=$(abspath $(CF_VENV))/bin/python \
 		TICKWIRE_CLI=$(abspath $(PY_TARGET))/release/tickwire \
