@@ -365,7 +365,17 @@ impl Session {
         }
         self.gated = false;
         match self.try_connect(registry) {
-            Ok(state) => self.state = state,
+            Ok(state) => {
+                // a handshake that completes within the first call (loopback, a fast peer)
+                // is a connection like any other: announced, breaker and attempts reset
+                let open = matches!(state, State::Open(_));
+                self.state = state;
+                if open {
+                    self.attempts = 0;
+                    self.cfg.gate.success();
+                    out.push(self.status(StatusCode::Connected, self.conn as i64, 0));
+                }
+            }
             Err((reason, msg)) => {
                 self.last_error = Some(msg);
                 self.cfg.gate.failure(Instant::now());
