@@ -255,6 +255,22 @@ pub fn fixed(out: &mut String, m: i64, dec: u32) {
     let _ = write!(out, "{}.{:0width$}", m / p, m % p, width = dec as usize);
 }
 
+/// Levels as `[["price","size"],…]` at the symbol's decimals (Bybit, Bitget, Gate.io V2).
+pub fn string_pair_levels(out: &mut String, s: &SimSymbol, it: impl Iterator<Item = (i64, i64)>) {
+    out.push('[');
+    for (i, (p, q)) in it.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("[\"");
+        fixed(out, p, s.px_dec);
+        out.push_str("\",\"");
+        fixed(out, q, s.qty_dec);
+        out.push_str("\"]");
+    }
+    out.push(']');
+}
+
 /// [`fixed`] into a new string.
 pub fn fixed_str(m: i64, dec: u32) -> String {
     let mut s = String::new();

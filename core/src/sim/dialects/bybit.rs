@@ -15,18 +15,7 @@ pub struct Bybit(pub Venue);
 const DEPTHS: &[usize] = &[50, 200, 1000];
 
 fn levels(out: &mut String, it: impl Iterator<Item = (i64, i64)>, s: &SimSymbol) {
-    out.push('[');
-    for (i, (p, q)) in it.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str("[\"");
-        fixed(out, p, s.px_dec);
-        out.push_str("\",\"");
-        fixed(out, q, s.qty_dec);
-        out.push_str("\"]");
-    }
-    out.push(']');
+    crate::sim::dialect::string_pair_levels(out, s, it);
 }
 
 fn book_frame(

@@ -27,18 +27,7 @@ fn obu_stream(name: &str) -> Option<(&str, usize)> {
 impl Gateio {
     /// Order Book V2 levels: `[["price","size"]]` on both markets (futures sizes integers).
     fn obu_levels(out: &mut String, s: &SimSymbol, it: impl Iterator<Item = (i64, i64)>) {
-        out.push('[');
-        for (i, (p, q)) in it.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("[\"");
-            fixed(out, p, s.px_dec);
-            out.push_str("\",\"");
-            fixed(out, q, s.qty_dec);
-            out.push_str("\"]");
-        }
-        out.push(']');
+        crate::sim::dialect::string_pair_levels(out, s, it);
     }
 
     /// An Order Book V2 result: a `full` book (`first` = None) or a diff `U..=u`.
