@@ -62,6 +62,21 @@ impl Seen {
             .count()
     }
 
+    /// Whether a book synced after the latest `Connected` (a snapshot in flight when the old
+    /// connection dropped does not count).
+    fn synced_since_connect(&self) -> bool {
+        let Some(at) = self
+            .events
+            .iter()
+            .rposition(|e| e.status() == Some(StatusCode::Connected))
+        else {
+            return false;
+        };
+        self.events[at..]
+            .iter()
+            .any(|e| e.status() == Some(StatusCode::BookSynced))
+    }
+
     fn until(
         &mut self,
         feed: &mut Feed,
@@ -133,10 +148,9 @@ fn the_stream_recovers_from_every_fault() {
     });
 
     // an abrupt disconnect: reconnect with backoff, books resync
-    let synced = seen.count(StatusCode::BookSynced);
     sim.inject(Fault::Disconnect);
     seen.until(&mut feed, "reconnected and resynced", 10, |s, f| {
-        s.count(StatusCode::Connected) >= 2 && s.count(StatusCode::BookSynced) > synced && live(f)
+        s.count(StatusCode::Connected) >= 2 && s.synced_since_connect() && live(f)
     });
 
     // an oversized frame: that connection closes with a clear reason, then reconnects
@@ -150,7 +164,10 @@ fn the_stream_recovers_from_every_fault() {
     // a stall longer than the stale limit: a stale status, a fresh connection
     sim.inject(Fault::Stall(Duration::from_millis(1500)));
     seen.until(&mut feed, "stale detected and recovered", 10, |s, f| {
-        s.count(StatusCode::Stale) >= 1 && s.count(StatusCode::Connected) >= 4 && live(f)
+        s.count(StatusCode::Stale) >= 1
+            && s.count(StatusCode::Connected) >= 4
+            && s.synced_since_connect()
+            && live(f)
     });
 
     // REST rate limit and a stale snapshot during a resync: honoured, then synced

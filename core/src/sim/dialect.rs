@@ -600,6 +600,16 @@ pub(crate) fn serve(
     let resp = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     );
+    // registered before the client can see the upgrade: a fault injected as soon as the client
+    // is connected reaches this connection too
+    let (tx, rx) = mpsc::channel::<Arc<Out>>();
+    let backlog = Arc::new(AtomicUsize::new(0));
+    shared.hub.register(ConnHandle {
+        id,
+        tx,
+        backlog: backlog.clone(),
+        sock: stream.tcp().try_clone().ok(),
+    });
     if stream
         .write_all(resp.as_bytes())
         .and_then(|_| stream.flush())
@@ -610,20 +620,11 @@ pub(crate) fn serve(
     let _ = stream
         .tcp()
         .set_read_timeout(Some(Duration::from_millis(1)));
-    let ctl = stream.tcp().try_clone().ok();
     let mut config = WebSocketConfig::default();
     config.max_message_size = Some(1 << 20);
     config.max_frame_size = Some(1 << 20);
     let mut ws = WebSocket::from_partially_read(stream, rest, Role::Server, Some(config));
 
-    let (tx, rx) = mpsc::channel::<Arc<Out>>();
-    let backlog = Arc::new(AtomicUsize::new(0));
-    shared.hub.register(ConnHandle {
-        id,
-        tx,
-        backlog: backlog.clone(),
-        sock: ctl,
-    });
     let c = &shared.counters;
     c.ws_connections.fetch_add(1, Ordering::Relaxed);
     c.ws_open.fetch_add(1, Ordering::Relaxed);

@@ -61,8 +61,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
+    /// Registers a connection, replacing any earlier handle with the same id (the placeholder
+    /// a connection holds before it is a WebSocket).
     pub(crate) fn register(&self, h: ConnHandle) {
-        lock(&self.conns).push(h);
+        let mut conns = lock(&self.conns);
+        conns.retain(|c| c.id != h.id);
+        conns.push(h);
     }
 
     pub(crate) fn unregister(&self, id: u64) {

@@ -700,7 +700,8 @@ fn connection(
                 .map(|h| h.value.to_vec());
             // read_head returns the end of the head inside `buf`
             let rest = buf.get(head_len..).unwrap_or_default().to_vec();
-            shared.hub.unregister(id);
+            // the placeholder stays registered until serve replaces it, so a Disconnect
+            // fault finds the connection at every moment
             match &shared.dialect {
                 Some((d, m)) => {
                     let (d, m) = (*d, m.clone());
@@ -708,6 +709,7 @@ fn connection(
                 }
                 None => ws::serve(&shared, stream, &path, key, rest, id),
             }
+            shared.hub.unregister(id);
             return;
         }
         rest::serve(&shared, &mut stream, buf);
