@@ -122,6 +122,39 @@ pub struct ParseStats {
     pub out_of_range: u64,
 }
 
+impl ParseStats {
+    /// Counts one frame (or REST body) and what became of it, and makes it all or nothing: a
+    /// frame that fails leaves none of its events in `out` (never half a book update).
+    /// `before` is `out.len()` before the frame; returns `result`.
+    pub(crate) fn account(
+        &mut self,
+        result: Result<Control, ParseError>,
+        before: usize,
+        out: &mut Vec<Event>,
+    ) -> Result<Control, ParseError> {
+        self.frames += 1;
+        match &result {
+            Ok(Control::Data) => {}
+            Ok(Control::Ignored) => self.ignored += 1,
+            Ok(_) => self.control += 1,
+            Err(ParseError::Malformed(_)) => self.malformed += 1,
+            Err(_) => self.out_of_range += 1,
+        }
+        if result.is_err() {
+            out.truncate(before);
+        }
+        self.events += (out.len() - before) as u64;
+        result
+    }
+}
+
+/// A text frame's UTF-8 check (RFC 6455 text frames are UTF-8; checked once, so the JSON
+/// readers after it can skip their own).
+pub(crate) fn text(frame: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(frame)
+        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
+}
+
 /// A venue's frame parser: the interface the io shards and replay drive.
 pub trait FrameParser: Send {
     /// The venue this parser reads.

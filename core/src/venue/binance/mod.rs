@@ -16,7 +16,7 @@ pub mod wire;
 
 use crate::event::{Event, Nanos, Venue};
 use crate::instrument::{Instruments, SymbolCache};
-use crate::venue::{Control, FrameParser, ParseError, ParseStats};
+use crate::venue::{text, Control, FrameParser, ParseError, ParseStats};
 use std::sync::Arc;
 use wire::{BinanceProbe, LevelSpan};
 
@@ -236,7 +236,6 @@ impl FrameParser for BinanceParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         // depthUpdate, the largest hot frame, is read on its bytes: the fast path accepts only
         // ASCII, so the frame's UTF-8 check is not needed when it takes the frame
@@ -244,8 +243,7 @@ impl FrameParser for BinanceParser {
             if let Some(r) = self.fast_depth_frame(frame, ts_recv, out) {
                 self.fast_hits += 1;
                 self.depth_layout_hits += 1;
-                self.account(&r, before, out);
-                return r;
+                return self.stats.account(r, before, out);
             }
         }
         // Text frames are UTF-8 (RFC 6455); checking once here lets sonic-rs skip its own check.
@@ -253,8 +251,7 @@ impl FrameParser for BinanceParser {
             Ok(f) => f,
             Err(e) => {
                 let r = Err(e);
-                self.account(&r, before, out);
-                return r;
+                return self.stats.account(r, before, out);
             }
         };
         let result = match wire::split_envelope(frame) {
@@ -276,8 +273,7 @@ impl FrameParser for BinanceParser {
             }
             None => self.raw(frame, ts_recv, out),
         };
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn parse_rest(
@@ -287,13 +283,11 @@ impl FrameParser for BinanceParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = crate::venue::check_nesting(body)
             .and_then(|()| text(body))
             .and_then(|body| self.rest(body, symbol, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {
@@ -319,31 +313,6 @@ impl BinanceParser {
             Err(_) => self.raw(frame, ts_recv, out),
         }
     }
-
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            // a frame is all or nothing: never half a depth update
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
-    }
-}
-
-fn text(frame: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(frame)
-        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
 }
 
 fn malformed(e: sonic_rs::Error) -> ParseError {

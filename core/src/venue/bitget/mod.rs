@@ -105,25 +105,6 @@ impl BitgetParser {
         self.ignored = why;
         Ok(Control::Ignored)
     }
-
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
-    }
 }
 
 impl FrameParser for BitgetParser {
@@ -137,11 +118,9 @@ impl FrameParser for BitgetParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
-        let result = crate::venue::okx::text(frame).and_then(|f| self.frame(f, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        let result = crate::venue::text(frame).and_then(|f| self.frame(f, ts_recv, out));
+        self.stats.account(result, before, out)
     }
 
     fn parse_rest(
@@ -151,13 +130,11 @@ impl FrameParser for BitgetParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = crate::venue::check_nesting(body)
-            .and_then(|()| crate::venue::okx::text(body))
+            .and_then(|()| crate::venue::text(body))
             .and_then(|b| self.rest(b, symbol, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {

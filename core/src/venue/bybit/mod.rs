@@ -47,7 +47,7 @@ pub(crate) use normalize::{mark_runs, value, written_digits};
 
 use crate::event::{Event, Nanos, Venue};
 use crate::instrument::{Instruments, SymbolCache};
-use crate::venue::{Control, FrameParser, ParseError, ParseStats};
+use crate::venue::{text, Control, FrameParser, ParseError, ParseStats};
 use std::sync::Arc;
 use wire::LevelSpan;
 
@@ -147,26 +147,6 @@ impl BybitParser {
     pub fn fast_hits(&self) -> u64 {
         self.fast_hits
     }
-
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            // a frame is all or nothing: never half a book update
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
-    }
 }
 
 impl FrameParser for BybitParser {
@@ -180,11 +160,9 @@ impl FrameParser for BybitParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(frame).and_then(|f| self.frame(f, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn parse_rest(
@@ -194,22 +172,14 @@ impl FrameParser for BybitParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(body).and_then(|b| self.rest(b, symbol, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {
         self.stats
     }
-}
-
-/// The frame as UTF-8 (RFC 6455 text frames are; checked once so sonic-rs can skip it).
-pub(crate) fn text(frame: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(frame)
-        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
 }
 
 /// Whether the text is a JSON object (first non-blank byte `{`): serde would read structs from

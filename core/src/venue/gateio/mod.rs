@@ -40,7 +40,7 @@ pub use subscribe::{GateProtocol, FUTURES, SPOT};
 
 use crate::event::{Event, Nanos, Venue};
 use crate::instrument::{Instruments, SymbolCache};
-use crate::venue::{Control, FrameParser, ParseError, ParseStats};
+use crate::venue::{text, Control, FrameParser, ParseError, ParseStats};
 use normalize::DepthSource;
 use std::sync::Arc;
 use wire::LevelSpan;
@@ -257,26 +257,6 @@ impl GateioParser {
             ChannelKind::Tickers | ChannelKind::Ping | ChannelKind::Other => Ok(Control::Ignored),
         }
     }
-
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            // a frame is all or nothing: never half a depth update
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
-    }
 }
 
 impl FrameParser for GateioParser {
@@ -290,11 +270,9 @@ impl FrameParser for GateioParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(frame).and_then(|f| self.frame(f, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn parse_rest(
@@ -304,23 +282,16 @@ impl FrameParser for GateioParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = crate::venue::check_nesting(body)
             .and_then(|()| text(body))
             .and_then(|body| self.rest(body, symbol, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {
         self.stats
     }
-}
-
-fn text(frame: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(frame)
-        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
 }
 
 fn malformed(e: sonic_rs::Error) -> ParseError {

@@ -34,8 +34,8 @@ use crate::decimal;
 use crate::event::{book_text, flags, Event, Kind, Nanos, Side, Venue};
 use crate::instrument::{Instruments, Resolved, SymbolCache};
 use crate::venue::bybit::wire::for_each;
-use crate::venue::bybit::{is_object, malformed, mark_runs, text, value, written_digits};
-use crate::venue::{check_nesting, Control, FrameParser, ParseError, ParseStats};
+use crate::venue::bybit::{is_object, malformed, mark_runs, value, written_digits};
+use crate::venue::{check_nesting, text, Control, FrameParser, ParseError, ParseStats};
 use sonic_rs::JsonValueTrait;
 use std::sync::Arc;
 use wire::{HlBbo, HlCandle, HlEnvelope, HlRestProbe, HlTrade, LevelSpan};
@@ -391,25 +391,6 @@ impl HyperliquidParser {
             )),
         }
     }
-
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
-    }
 }
 
 impl FrameParser for HyperliquidParser {
@@ -423,11 +404,9 @@ impl FrameParser for HyperliquidParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(frame).and_then(|f| self.frame(f, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     /// `symbol` is not needed: every Hyperliquid body names its coin.
@@ -438,11 +417,9 @@ impl FrameParser for HyperliquidParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(body).and_then(|b| self.rest(b, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {

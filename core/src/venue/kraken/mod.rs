@@ -53,7 +53,7 @@ use crate::instrument::{Instruments, Resolved, SymbolCache};
 use crate::venue::coinbase::util::{
     at, decimal_seconds_ns, each, rfc3339_ns, written_digits, CandleCloser,
 };
-use crate::venue::{Control, FrameParser, ParseError, ParseStats};
+use crate::venue::{text, Control, FrameParser, ParseError, ParseStats};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use sonic_rs::{JsonValueTrait, LazyValue};
@@ -985,11 +985,9 @@ impl FrameParser for KrakenParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(frame).and_then(|f| self.frame(f, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn parse_rest(
@@ -999,39 +997,15 @@ impl FrameParser for KrakenParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = crate::venue::check_nesting(body)
             .and_then(|()| text(body))
             .and_then(|b| self.rest(b, symbol, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {
         self.stats
-    }
-}
-
-impl KrakenParser {
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            // a frame is all or nothing
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
     }
 }
 
@@ -1142,11 +1116,6 @@ fn text_of(v: &LazyValue<'_>) -> String {
     v.as_str()
         .map(str::to_owned)
         .unwrap_or_else(|| v.as_raw_str().to_owned())
-}
-
-fn text(frame: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(frame)
-        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
 }
 
 fn malformed(e: sonic_rs::Error) -> ParseError {

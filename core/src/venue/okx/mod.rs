@@ -45,7 +45,7 @@ pub use subscribe::{unified_symbol, OkxProtocol, PROTOCOL};
 
 use crate::event::{Event, Nanos, Venue};
 use crate::instrument::{Instruments, SymbolCache};
-use crate::venue::{Control, FrameParser, ParseError, ParseStats};
+use crate::venue::{text, Control, FrameParser, ParseError, ParseStats};
 use std::sync::Arc;
 use wire::LevelSpan;
 
@@ -103,26 +103,6 @@ impl OkxParser {
         self.ignored = why;
         Ok(Control::Ignored)
     }
-
-    fn account(
-        &mut self,
-        result: &Result<Control, ParseError>,
-        before: usize,
-        out: &mut Vec<Event>,
-    ) {
-        match result {
-            Ok(Control::Data) => {}
-            Ok(Control::Ignored) => self.stats.ignored += 1,
-            Ok(_) => self.stats.control += 1,
-            Err(ParseError::Malformed(_)) => self.stats.malformed += 1,
-            Err(_) => self.stats.out_of_range += 1,
-        }
-        if result.is_err() {
-            // a frame is all or nothing: never half a book update
-            out.truncate(before);
-        }
-        self.stats.events += (out.len() - before) as u64;
-    }
 }
 
 impl FrameParser for OkxParser {
@@ -136,11 +116,9 @@ impl FrameParser for OkxParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = text(frame).and_then(|f| self.frame(f, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn parse_rest(
@@ -150,24 +128,16 @@ impl FrameParser for OkxParser {
         ts_recv: Nanos,
         out: &mut Vec<Event>,
     ) -> Result<Control, ParseError> {
-        self.stats.frames += 1;
         let before = out.len();
         let result = crate::venue::check_nesting(body)
             .and_then(|()| text(body))
             .and_then(|b| self.rest(b, symbol, ts_recv, out));
-        self.account(&result, before, out);
-        result
+        self.stats.account(result, before, out)
     }
 
     fn stats(&self) -> ParseStats {
         self.stats
     }
-}
-
-/// Text frames are UTF-8 (RFC 6455); checking once lets sonic-rs skip its own check.
-pub(crate) fn text(frame: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(frame)
-        .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
 }
 
 /// Bar text (`1s`, `1m`, `1H`, `1D`, `1W`, `1M`, `3M`, with an optional `utc` suffix) to
