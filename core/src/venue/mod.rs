@@ -13,6 +13,7 @@ pub mod bybit;
 pub mod coinbase;
 pub mod gateio;
 pub mod hyperliquid;
+pub mod json;
 pub mod kraken;
 pub mod okx;
 pub mod protocol;

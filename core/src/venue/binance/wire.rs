@@ -5,7 +5,7 @@
 //! <https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams> and the futures
 //! "websocket-market-streams" pages.
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use sonic_rs::LazyValue;
 use std::fmt;
@@ -225,9 +225,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LazyValue<'de>>, D:
     LazyValue::deserialize(d).map(Some)
 }
 
-/// A byte range of a level's price and quantity text inside the frame: `[px_start, px_end,
-/// qty_start, qty_end]`.
-pub type LevelSpan = [u32; 4];
+pub use crate::venue::json::LevelSpan;
+use crate::venue::json::PairsSeed;
 
 /// A depth message's header (diff or snapshot), with its levels recorded as spans into the
 /// frame so no allocation is needed: `{"e":"depthUpdate","E":..,"T":..,"s":..,"U":..,"u":..,"pu":..,"b":[["px","qty"],..],"a":[..]}`
@@ -301,7 +300,7 @@ impl<'de, 's> Visitor<'de> for DepthVisitor<'s> {
                 "lastUpdateId" => h.last_update_id = Some(map.next_value()?),
                 "b" | "bids" | "a" | "asks" => {
                     let start = self.scratch.len();
-                    map.next_value_seed(LevelsSeed {
+                    map.next_value_seed(PairsSeed {
                         base: self.base,
                         len: self.len,
                         out: &mut *self.scratch,
@@ -319,69 +318,6 @@ impl<'de, 's> Visitor<'de> for DepthVisitor<'s> {
             }
         }
         Ok(h)
-    }
-}
-
-struct LevelsSeed<'s> {
-    base: usize,
-    len: usize,
-    out: &'s mut Vec<LevelSpan>,
-}
-
-impl<'de, 's> DeserializeSeed<'de> for LevelsSeed<'s> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, 's> Visitor<'de> for LevelsSeed<'s> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of [price, qty] pairs")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(Pair(px, qty)) = seq.next_element::<Pair<'de>>()? {
-            let span = |s: &str| -> Result<(u32, u32), A::Error> {
-                let start = (s.as_ptr() as usize).wrapping_sub(self.base);
-                if start > self.len || s.len() > self.len - start {
-                    return Err(de::Error::custom(
-                        "level text is not borrowed from the frame",
-                    ));
-                }
-                Ok((start as u32, (start + s.len()) as u32))
-            };
-            let (a, b) = span(px)?;
-            let (c, d) = span(qty)?;
-            self.out.push([a, b, c, d]);
-        }
-        Ok(())
-    }
-}
-
-/// `["price","qty", ...]` with anything after the first two elements ignored.
-struct Pair<'a>(&'a str, &'a str);
-
-impl<'de> Deserialize<'de> for Pair<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pair<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("[price, qty]")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pair<'de>, A::Error> {
-                let px: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let qty: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Pair(px, qty))
-            }
-        }
-        d.deserialize_seq(V)
     }
 }
 

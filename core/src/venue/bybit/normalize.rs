@@ -333,9 +333,7 @@ impl BybitParser {
         let start = out.len();
         let venue = self.venue;
         let symbols = &mut self.symbols;
-        wire::for_each::<BybitTrade<'_>, _>(data, |t| {
-            push_trade(venue, symbols, &t, ts_recv, out)
-        })?;
+        wire::for_each::<BybitTrade<'_>>(data, |t| push_trade(venue, symbols, &t, ts_recv, out))?;
         mark_runs(out, start);
         Ok(Control::Data)
     }
@@ -351,7 +349,7 @@ impl BybitParser {
         let start = out.len();
         let venue = self.venue;
         let r = self.symbols.resolve(sym.as_bytes());
-        wire::for_each::<BybitKline<'_>, _>(data, |k| {
+        wire::for_each::<BybitKline<'_>>(data, |k| {
             let seq = k.start as u64;
             let mut ev = template(venue, r, Kind::Candle, ts_recv);
             ev.seq = seq;

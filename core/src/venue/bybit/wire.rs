@@ -6,13 +6,10 @@
 //! last). Control replies are `{"success":…,"ret_msg":…,"conn_id":…,"req_id":…,"op":…}`. REST
 //! bodies are `{"retCode":…,"retMsg":…,"result":{…},"time":…}`.
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use sonic_rs::LazyValue;
 use std::fmt;
-use std::marker::PhantomData;
-
-use crate::venue::ParseError;
 
 /// The envelope of every WebSocket frame (data push or control reply). `data` is kept raw and
 /// parsed by the topic's own type afterwards.
@@ -263,9 +260,9 @@ pub struct BybitLotSizeFilter<'a> {
     pub max_mkt_order_qty: Option<&'a str>,
 }
 
-/// A byte range of a level's price and size text inside the parsed text: `[px_start, px_end,
-/// qty_start, qty_end]`.
-pub type LevelSpan = [u32; 4];
+pub(crate) use crate::venue::json::for_each;
+pub use crate::venue::json::LevelSpan;
+use crate::venue::json::PairsSeed;
 
 /// A book message's header (`orderbook.N` data or `/v5/market/orderbook` result), with its levels
 /// recorded as spans into the text so no allocation is needed:
@@ -350,119 +347,6 @@ impl<'de, 's> Visitor<'de> for BookVisitor<'s> {
     }
 }
 
-/// The byte span of `s` inside the text at `base..base+len` (it must be borrowed from it).
-pub(crate) fn span_of<E: de::Error>(base: usize, len: usize, s: &str) -> Result<(u32, u32), E> {
-    let start = (s.as_ptr() as usize).wrapping_sub(base);
-    if start > len || s.len() > len - start || len > u32::MAX as usize {
-        return Err(E::custom("level text is not borrowed from the frame"));
-    }
-    Ok((start as u32, (start + s.len()) as u32))
-}
-
-struct PairsSeed<'s> {
-    base: usize,
-    len: usize,
-    out: &'s mut Vec<LevelSpan>,
-}
-
-impl<'de, 's> DeserializeSeed<'de> for PairsSeed<'s> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, 's> Visitor<'de> for PairsSeed<'s> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of [price, size] pairs")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(Pair(px, qty)) = seq.next_element::<Pair<'de>>()? {
-            let (a, b) = span_of::<A::Error>(self.base, self.len, px)?;
-            let (c, d) = span_of::<A::Error>(self.base, self.len, qty)?;
-            self.out.push([a, b, c, d]);
-        }
-        Ok(())
-    }
-}
-
-/// `["price","size", ...]` with anything after the first two elements ignored.
-struct Pair<'a>(&'a str, &'a str);
-
-impl<'de> Deserialize<'de> for Pair<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pair<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("[price, size]")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pair<'de>, A::Error> {
-                let px: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let qty: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Pair(px, qty))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-/// Calls `f` on every element of the JSON array `text`, deserialized as `T` (borrowing from
-/// `text`), without collecting them: no allocation. The first error `f` returns stops the walk
-/// and is returned as is; a shape error is [`ParseError::Malformed`].
-pub(crate) fn for_each<'a, T, F>(text: &'a str, mut f: F) -> Result<(), ParseError>
-where
-    T: Deserialize<'a>,
-    F: FnMut(T) -> Result<(), ParseError>,
-{
-    let mut stopped: Option<ParseError> = None;
-    let mut de = sonic_rs::Deserializer::from_str(text);
-    let walked = de
-        .deserialize_seq(ForEach {
-            f: &mut f,
-            stopped: &mut stopped,
-            _t: PhantomData,
-        })
-        .and_then(|()| de.end());
-    match (stopped, walked) {
-        (Some(e), _) => Err(e),
-        (None, Ok(())) => Ok(()),
-        (None, Err(e)) => Err(ParseError::Malformed(e.to_string())),
-    }
-}
-
-struct ForEach<'f, T, F> {
-    f: &'f mut F,
-    stopped: &'f mut Option<ParseError>,
-    _t: PhantomData<T>,
-}
-
-impl<'de, 'f, T, F> Visitor<'de> for ForEach<'f, T, F>
-where
-    T: Deserialize<'de>,
-    F: FnMut(T) -> Result<(), ParseError>,
-{
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<T>()? {
-            if let Err(e) = (self.f)(item) {
-                *self.stopped = Some(e);
-                return Err(de::Error::custom("stopped"));
-            }
-        }
-        Ok(())
-    }
-}
-
 /// A trade id as a `u64`: decimal ids (spot) as their value; UUIDs (derivatives) as their first
 /// 64 bits (16 hex digits); anything else as its 64-bit FNV-1a hash. Distinct trades keep
 /// distinct ids (UUID bits are random), the same trade always maps to the same id.
@@ -530,26 +414,5 @@ mod tests {
         let [a, b, c, d] = scratch[0];
         assert_eq!(&t[a as usize..b as usize], "1.5");
         assert_eq!(&t[c as usize..d as usize], "2");
-    }
-
-    #[test]
-    fn for_each_walks_without_collecting_and_stops_on_error() {
-        let mut seen = Vec::new();
-        for_each::<i64, _>("[1,2,3]", |x| {
-            seen.push(x);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(seen, [1, 2, 3]);
-        let r = for_each::<i64, _>("[1,2,3]", |x| {
-            if x == 2 {
-                Err(ParseError::Malformed("two".into()))
-            } else {
-                Ok(())
-            }
-        });
-        assert_eq!(r, Err(ParseError::Malformed("two".into())));
-        assert!(for_each::<i64, _>("[1,", |_| Ok(())).is_err());
-        assert!(for_each::<i64, _>("{}", |_| Ok(())).is_err());
     }
 }

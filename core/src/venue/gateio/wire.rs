@@ -274,9 +274,8 @@ pub struct RestProbe<'a> {
     pub message: Option<&'a str>,
 }
 
-/// A byte range of a level's price and size text inside the parsed text: `[px_start, px_end,
-/// size_start, size_end]`.
-pub type LevelSpan = [u32; 4];
+use crate::venue::json::span_of;
+pub use crate::venue::json::LevelSpan;
 
 /// A depth message's header, whatever its source, with its levels recorded as spans:
 /// * `spot.order_book_update`: `{"t","full"?,"l"?,"e","E","s","U","u","b":[[p,s]],"a":[[p,s]]}`
@@ -400,17 +399,8 @@ impl<'de, 's> Visitor<'de> for LevelsSeed<'s> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(Level(px, qty)) = seq.next_element::<Level<'de>>()? {
-            let span = |s: &str| -> Result<(u32, u32), A::Error> {
-                let start = (s.as_ptr() as usize).wrapping_sub(self.base);
-                if start > self.len || s.len() > self.len - start {
-                    return Err(de::Error::custom(
-                        "level text is not borrowed from the frame",
-                    ));
-                }
-                Ok((start as u32, (start + s.len()) as u32))
-            };
-            let (a, b) = span(px)?;
-            let (c, d) = span(qty)?;
+            let (a, b) = span_of::<A::Error>(self.base, self.len, px)?;
+            let (c, d) = span_of::<A::Error>(self.base, self.len, qty)?;
             self.out.push([a, b, c, d]);
         }
         Ok(())

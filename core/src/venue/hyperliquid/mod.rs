@@ -261,7 +261,7 @@ impl HyperliquidParser {
     ) -> Result<Control, ParseError> {
         let start = out.len();
         let symbols = &mut self.symbols;
-        for_each::<HlTrade<'_>, _>(data, |t| push_trade(symbols, &t, ts_recv, out))?;
+        for_each::<HlTrade<'_>>(data, |t| push_trade(symbols, &t, ts_recv, out))?;
         mark_runs(out, start);
         Ok(Control::Data)
     }

@@ -3,7 +3,7 @@
 //!
 //! Every push is `{"channel":<name>,"data":<payload>}`.
 
-use crate::venue::bybit::wire::span_of;
+use crate::venue::json::span_of;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use sonic_rs::LazyValue;
@@ -107,8 +107,7 @@ pub struct HlRestProbe<'a> {
     pub universe: Option<LazyValue<'a>>,
 }
 
-/// A byte range of a level's price and size text: `[px_start, px_end, sz_start, sz_end]`.
-pub type LevelSpan = [u32; 4];
+pub use crate::venue::json::LevelSpan;
 
 /// An `l2Book` object's header, with its levels as spans into the text:
 /// `{"coin":"BTC","levels":[[bids best first],[asks best first]],"time":1737918843542}`.

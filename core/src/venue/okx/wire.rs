@@ -190,9 +190,8 @@ pub struct OkxInstrument<'a> {
     pub lot_sz: &'a str,
 }
 
-/// Byte ranges of one level's price and size text inside the `data` text:
-/// `[px_start, px_end, qty_start, qty_end]`.
-pub type LevelSpan = [u32; 4];
+use crate::venue::json::PairsSeed;
+pub use crate::venue::json::{for_each, LevelSpan};
 
 /// One book object of `data`: `{"asks":[[px,sz,"0",n],…],"bids":[…],"ts":"…","checksum":…,
 /// "prevSeqId":…,"seqId":…}` (OKX) or `{"asks":[[px,sz]],"bids":[…],"checksum":…,"seq":…,"ts":"…"}`
@@ -329,7 +328,7 @@ impl<'de> Visitor<'de> for BookVisitor<'_> {
             match key {
                 "asks" | "bids" => {
                     let start = self.scratch.len();
-                    map.next_value_seed(LevelsSeed {
+                    map.next_value_seed(PairsSeed {
                         base: self.base,
                         len: self.len,
                         out: &mut *self.scratch,
@@ -360,116 +359,6 @@ impl<'de> Visitor<'de> for BookVisitor<'_> {
             return Err(de::Error::missing_field("asks/bids"));
         }
         Ok(h)
-    }
-}
-
-struct LevelsSeed<'s> {
-    base: usize,
-    len: usize,
-    out: &'s mut Vec<LevelSpan>,
-}
-
-impl<'de> DeserializeSeed<'de> for LevelsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LevelsSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of [price, size, …] levels")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(Pair(px, qty)) = seq.next_element::<Pair<'de>>()? {
-            let span = |s: &str| -> Result<(u32, u32), A::Error> {
-                let start = (s.as_ptr() as usize).wrapping_sub(self.base);
-                if start > self.len || s.len() > self.len - start {
-                    return Err(de::Error::custom(
-                        "level text is not borrowed from the frame",
-                    ));
-                }
-                Ok((start as u32, (start + s.len()) as u32))
-            };
-            let (a, b) = span(px)?;
-            let (c, d) = span(qty)?;
-            self.out.push([a, b, c, d]);
-        }
-        Ok(())
-    }
-}
-
-/// `["price","size", …]`: OKX adds the deprecated `"0"` and the order count, ignored here.
-struct Pair<'a>(&'a str, &'a str);
-
-impl<'de> Deserialize<'de> for Pair<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pair<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("[price, size, …]")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pair<'de>, A::Error> {
-                let px: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let qty: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Pair(px, qty))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-/// Visits every element of a JSON array as a `T` (borrowing the text), without collecting
-/// them; stops at the first error (of the JSON, or returned by `f`). Returns the count.
-pub fn for_each<'a, T: Deserialize<'a>>(
-    data: &'a str,
-    f: impl FnMut(T) -> Result<(), ParseError>,
-) -> Result<usize, ParseError> {
-    let mut err = None;
-    let mut de = sonic_rs::Deserializer::from_str(data);
-    let r = de.deserialize_seq(EachVisitor {
-        f,
-        err: &mut err,
-        _t: std::marker::PhantomData,
-    });
-    let r = r.and_then(|n| de.end().map(|()| n));
-    match (r, err) {
-        (_, Some(e)) => Err(e),
-        (Ok(n), None) => Ok(n),
-        (Err(e), None) => Err(malformed(e)),
-    }
-}
-
-struct EachVisitor<'s, T, F> {
-    f: F,
-    err: &'s mut Option<ParseError>,
-    _t: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<'de, T: Deserialize<'de>, F: FnMut(T) -> Result<(), ParseError>> Visitor<'de>
-    for EachVisitor<'_, T, F>
-{
-    type Value = usize;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<usize, A::Error> {
-        let mut n = 0;
-        while let Some(t) = seq.next_element::<T>()? {
-            if let Err(e) = (self.f)(t) {
-                *self.err = Some(e);
-                return Err(de::Error::custom("stopped"));
-            }
-            n += 1;
-        }
-        Ok(n)
     }
 }
 
