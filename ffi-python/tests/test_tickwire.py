@@ -251,12 +251,19 @@ def test_wait_releases_gil():
         while not stop.is_set():
             counter[0] += 1
 
-    th = threading.Thread(target=spin)
+    th = threading.Thread(target=spin, daemon=True)
     # a stream the simulator never produces: the poll really waits its whole timeout (with data
     # flowing it could return within microseconds, before another thread is scheduled at all)
     with tickwire.Simulator(rate=10) as sim, sim.feed("binance:XRPUSDT:trades") as feed:
         th.start()
-        feed.poll(timeout=0.2)
+        # the Connected status would end a poll early: take it first
+        deadline = time.monotonic() + 15
+        connected = False
+        while time.monotonic() < deadline and not connected:
+            b = feed.poll(timeout=0.2)
+            if b is not None and len(b.status()):
+                connected = "connected" in set(b.status().to_pandas()["status"].astype(str))
+        assert connected
         before = counter[0]
         t0 = time.monotonic()
         batch = feed.poll(timeout=0.5)

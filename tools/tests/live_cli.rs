@@ -45,64 +45,92 @@ fn start_sim(dir: &std::path::Path) -> (Sim, String, std::path::PathBuf) {
     (Sim(child), url.trim().to_string(), ca)
 }
 
+/// Runs `cmd` (a `stream` with a long `--duration`) and reads its JSON lines until `done`
+/// holds or the process ends; then stops it. Returns the lines and what it wrote to stderr.
+fn stream_until(
+    cmd: &mut Command,
+    done: impl Fn(&[serde_json::Value]) -> bool,
+) -> (Vec<serde_json::Value>, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stream");
+    let mut err = child.stderr.take().unwrap();
+    let errs = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut s);
+        s
+    });
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let Ok(line) = line else { break };
+        lines.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        if done(&lines) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    (lines, errs.join().unwrap_or_default())
+}
+
 #[test]
 fn sim_stream_record_replay() {
     let dir = std::env::temp_dir().join(format!("tickwire-live-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (_sim, url, ca) = start_sim(&dir);
 
-    let out = bin()
-        .args([
-            "stream",
-            "binance:BTCUSDT:trades,bbo",
-            "binance:ETHUSDT:trades",
-            "--endpoint",
-            &url,
-            "--duration",
-            "1.5",
-            "--ca",
-        ])
-        .arg(&ca)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // each run stops as soon as what it checks has arrived (at most 20 s)
+    let has_all = |lines: &[serde_json::Value]| {
+        lines
+            .iter()
+            .any(|l| l["kind"] == "trade" && l["symbol"] == "ETHUSDT")
+            && lines
+                .iter()
+                .any(|l| l["kind"] == "quote" && l["symbol"] == "BTCUSDT")
+            && lines.iter().any(|l| l["status"] == "connected")
+    };
+    let (lines, err) = stream_until(
+        bin()
+            .args([
+                "stream",
+                "binance:BTCUSDT:trades,bbo",
+                "binance:ETHUSDT:trades",
+                "--endpoint",
+                &url,
+                "--duration",
+                "20",
+                "--ca",
+            ])
+            .arg(&ca),
+        has_all,
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert!(lines
-        .iter()
-        .any(|l| l["kind"] == "trade" && l["symbol"] == "ETHUSDT"));
-    assert!(lines
-        .iter()
-        .any(|l| l["kind"] == "quote" && l["symbol"] == "BTCUSDT"));
-    assert!(lines.iter().any(|l| l["status"] == "connected"));
+    assert!(has_all(&lines), "{} lines; stderr: {err}", lines.len());
 
-    let tops = bin()
-        .args([
-            "stream",
-            "binance:BTCUSDT:book",
-            "--book-tops",
-            "--endpoint",
-            &url,
-            "--duration",
-            "1.5",
-            "--ca",
-        ])
-        .arg(&ca)
-        .output()
-        .unwrap();
-    let tops = String::from_utf8(tops.stdout).unwrap();
-    assert!(
-        tops.lines()
-            .any(|l| l.starts_with(r#"{"venue":"binance","symbol":"BTCUSDT","seq":"#)),
-        "{tops}"
+    let is_top = |l: &serde_json::Value| {
+        l["venue"] == "binance"
+            && l["symbol"] == "BTCUSDT"
+            && l["seq"].is_u64()
+            && l.get("bid_px").is_some()
+            && l.get("ask_px").is_some()
+    };
+    let (tops, err) = stream_until(
+        bin()
+            .args([
+                "stream",
+                "binance:BTCUSDT:book",
+                "--book-tops",
+                "--endpoint",
+                &url,
+                "--duration",
+                "20",
+                "--ca",
+            ])
+            .arg(&ca),
+        |lines| lines.iter().any(is_top),
     );
+    assert!(tops.iter().any(is_top), "{tops:?}; stderr: {err}");
 
     let rec = dir.join("live.twrec");
     let out = bin()
@@ -112,7 +140,7 @@ fn sim_stream_record_replay() {
             "--endpoint",
             &url,
             "--duration",
-            "1.5",
+            "4",
             "--out",
         ])
         .arg(&rec)
@@ -228,37 +256,35 @@ fn stream_every_venue_from_its_simulator() {
             .read_line(&mut url)
             .unwrap();
         let _sim = Sim(child);
-        let out = bin()
-            .args([
-                "stream",
-                &format!("{venue}:{symbol}:trades,bbo,book"),
-                "--endpoint",
-                url.trim(),
-                "--duration",
-                "2.5",
-                "--ca",
-            ])
-            .arg(&ca)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{venue}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        let lines: Vec<serde_json::Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let has = |kind: &str| {
+        let has = |lines: &[serde_json::Value], kind: &str| {
             lines
                 .iter()
                 .any(|l| l["kind"] == kind && l["symbol"] == symbol)
         };
-        assert!(has("trade"), "{venue}: no trade in {} lines", lines.len());
-        assert!(has("quote"), "{venue}: no quote");
-        assert!(has("book"), "{venue}: no book level");
+        let all = |lines: &[serde_json::Value]| {
+            has(lines, "trade") && has(lines, "quote") && has(lines, "book")
+        };
+        let (lines, err) = stream_until(
+            bin()
+                .args([
+                    "stream",
+                    &format!("{venue}:{symbol}:trades,bbo,book"),
+                    "--endpoint",
+                    url.trim(),
+                    "--duration",
+                    "15",
+                    "--ca",
+                ])
+                .arg(&ca),
+            all,
+        );
+        assert!(
+            has(&lines, "trade"),
+            "{venue}: no trade in {} lines; stderr: {err}",
+            lines.len()
+        );
+        assert!(has(&lines, "quote"), "{venue}: no quote; stderr: {err}");
+        assert!(has(&lines, "book"), "{venue}: no book level; stderr: {err}");
         assert!(
             !lines.iter().any(|l| l["status"] == "malformed"),
             "{venue}: malformed frames"
