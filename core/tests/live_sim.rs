@@ -294,10 +294,12 @@ fn rollover_loses_no_trade() {
 fn redundant_connections_deliver_each_event_once() {
     let sim = sim(1500);
     let mut feed = feed(&sim, |b| b.redundancy(2));
-    let mut seen = Seen::default();
     // the two copies may interleave (an id that one connection has not delivered yet may come
     // after a later one from the other): every trade once, in whatever order
-    seen.any_order = true;
+    let mut seen = Seen {
+        any_order: true,
+        ..Seen::default()
+    };
     seen.until(
         &mut feed,
         "two connections, trades and dropped copies",
