@@ -2,7 +2,8 @@
 //! connections, reconnect and rollover overlap, replays of overlapping captures).
 //!
 //! Identity is the venue's own: trade id (or aggregate id) per instrument, update id per
-//! instrument for quotes, (open time, event time, values) for candles. Book levels are deduped by
+//! instrument for quotes, (interval, open time, event time, values) per instrument and interval
+//! for candles. Book levels are deduped by
 //! the book stage (an update already covered by the book is stale); status events are never
 //! dropped.
 //!
@@ -26,7 +27,7 @@ pub const WINDOW: u64 = 4096;
 /// Ids remembered exactly per unordered stream.
 pub const RECENT: usize = 512;
 const WORDS: usize = (WINDOW / 64) as usize;
-/// Candle updates remembered per instrument for exact-duplicate checks.
+/// Candle updates remembered per instrument and interval for exact-duplicate checks.
 const CANDLE_MEMORY: usize = 16;
 
 /// Counters of the dedupe stage.
@@ -174,13 +175,17 @@ impl Hasher for KeyHasher {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct CandleKey {
+    /// The interval (`aux`): a 5-minute candle equal to the 1-minute one that opened with it
+    /// is not its duplicate.
+    interval: u32,
     seq: u64,
     ts_exchange: i64,
     flags: u16,
     v: [i64; 5],
 }
 
-/// The last few candle updates of one instrument (ring of exact keys) and the next slot.
+/// The last few candle updates of one instrument and interval (ring of exact keys) and the
+/// next slot.
 type RecentCandles = (usize, [Option<CandleKey>; CANDLE_MEMORY]);
 
 /// The last [`RECENT`] ids of a stream whose ids are not ordered: a FIFO ring and a set.
@@ -245,7 +250,7 @@ struct StreamIds {
 #[derive(Debug, Default)]
 pub struct Deduper {
     windows: HashMap<u64, StreamIds, BuildHasherDefault<KeyHasher>>,
-    candles: HashMap<(u16, u32), RecentCandles>,
+    candles: HashMap<(u16, u32, u32), RecentCandles>,
     stats: DedupeStats,
 }
 
@@ -315,6 +320,7 @@ impl Deduper {
 
     fn candle(&mut self, ev: &Event) -> bool {
         let key = CandleKey {
+            interval: ev.aux,
             seq: ev.seq,
             ts_exchange: ev.ts_exchange,
             flags: ev.flags & !(flags::FIRST | flags::LAST),
@@ -322,7 +328,7 @@ impl Deduper {
         };
         let (next, recent) = self
             .candles
-            .entry((ev.venue, ev.instrument))
+            .entry((ev.venue, ev.instrument, ev.aux))
             .or_insert((0, [None; CANDLE_MEMORY]));
         if recent.contains(&Some(key)) {
             return false;
@@ -494,5 +500,37 @@ mod tests {
         assert!(d.admit(&st));
         st.seq = 0;
         assert!(d.admit(&st));
+    }
+
+    #[test]
+    fn candles_of_two_intervals_are_kept_apart() {
+        let mut d = Deduper::new();
+        // the first trade of 12:00 opens the 1m and the 5m candle with the same values
+        let one = Event {
+            kind: Kind::Candle as u8,
+            venue: Venue::Okx as u16,
+            instrument: 3,
+            seq: 1_700_000_100_000,
+            ts_exchange: 1_700_000_100_000_000_000,
+            aux: 60,
+            v: [10, 10, 10, 10, 1],
+            ..Event::default()
+        };
+        let five = Event { aux: 300, ..one };
+        assert!(d.admit(&one));
+        assert!(
+            d.admit(&five),
+            "a 5m candle is not a duplicate of the 1m one"
+        );
+        assert!(!d.admit(&one));
+        assert!(!d.admit(&five));
+        // a burst of 1m updates does not push the 5m one out of memory
+        for i in 0..2 * CANDLE_MEMORY as i64 {
+            let mut u = one;
+            u.ts_exchange += i + 1;
+            assert!(d.admit(&u));
+        }
+        assert!(!d.admit(&five), "the 5m copy is still known");
+        assert_eq!(d.stats().duplicates, 3);
     }
 }

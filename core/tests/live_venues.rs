@@ -8,7 +8,7 @@
 //! is resynced on that stream.
 
 use std::time::{Duration, Instant};
-use tickwire::event::{Event, Kind, StatusCode, Venue};
+use tickwire::event::{flags, Event, Kind, StatusCode, Venue};
 use tickwire::io::{Feed, FeedBuilder, Subscription};
 use tickwire::sim::{Fault, SimConfig, Simulator, Source};
 use tickwire::venue::protocol_for;
@@ -487,4 +487,144 @@ fn okx_books_l2_tbt_subscribed_at_run_time() {
 #[test]
 fn every_venue_is_covered() {
     assert_eq!(VENUES.len() + 3, Venue::ALL.len());
+}
+
+// candle intervals: `candles` (one minute) and `candles=5m` of one instrument at once, each
+// served by the simulator from the same synthetic trades at its own interval
+
+/// Subscribes `spec_channels` (candles of the intervals `want`, seconds) and checks candles
+/// of every interval arrive, aligned to their interval in UTC, on the subscribed instrument,
+/// with no request refused; then unsubscribes `drop` (if any) and checks it is accepted.
+fn check_candles(venue: Venue, spec_channels: &str, want: &[u32], drop: Option<&str>) {
+    let mut r = Run::start_with(venue, spec_channels);
+    r.until(venue, "candles of every interval subscribed", 20, |r| {
+        want.iter().all(|a| {
+            r.count(|e| e.kind == Kind::Candle as u8 && e.aux == *a && !e.has(flags::CLOSED)) >= 2
+        })
+    });
+    let candles: Vec<Event> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Candle as u8)
+        .copied()
+        .collect();
+    let id = r
+        .feed
+        .instruments()
+        .find(venue, &r.symbol)
+        .expect("the instrument")
+        .id;
+    for c in &candles {
+        assert!(want.contains(&c.aux), "{venue}: a candle of {} s", c.aux);
+        assert_eq!(
+            c.instrument, id.0,
+            "{venue}: attributed to another instrument"
+        );
+        assert_eq!(
+            c.seq % (u64::from(c.aux) * 1000),
+            0,
+            "{venue}: a {} s candle opening at {} ms",
+            c.aux,
+            c.seq
+        );
+        assert!(
+            c.v[1] >= c.v[2] && c.v[1] >= c.v[0] && c.v[2] <= c.v[3],
+            "{venue}: ohlc"
+        );
+    }
+    // a longer candle holds the shorter ones opening in its window: never less volume than
+    // the latest shorter candle of the same open time (they start from the same trades)
+    if let [short, long] = want {
+        let last = |aux: u32| {
+            candles
+                .iter()
+                .rev()
+                .find(|c| c.aux == aux && c.seq % (u64::from(*long) * 1000) == 0)
+                .map(|c| c.seq)
+        };
+        if let (Some(a), Some(b)) = (last(*short), last(*long)) {
+            assert!(
+                a >= b,
+                "{venue}: the {short} s candle at {a} is older than {b}"
+            );
+        }
+    }
+    assert_eq!(
+        r.status(StatusCode::VenueError),
+        0,
+        "{venue}: a request refused"
+    );
+    assert_eq!(
+        r.status(StatusCode::Malformed),
+        0,
+        "{venue}: malformed frames"
+    );
+    // the simulator served each interval on its own stream
+    let sent = r.sim.stats().frames_per_stream;
+    let candle_streams: Vec<&String> = sent
+        .keys()
+        .filter(|k| {
+            let k = k.to_ascii_lowercase();
+            k.contains("candle") || k.contains("kline") || k.contains("ohlc")
+        })
+        .collect();
+    assert_eq!(
+        candle_streams.len(),
+        want.len(),
+        "{venue}: candle streams sent {sent:?}"
+    );
+    if let Some(d) = drop {
+        let sub = Subscription::parse(&format!("{}:{}:{d}", venue.name(), r.symbol)).expect("spec");
+        r.feed.unsubscribe(&sub);
+        let before = r.count(|e| e.kind == Kind::Candle as u8 && e.aux == want[0]);
+        r.until(venue, "candles after the unsubscribe", 20, |r| {
+            r.count(|e| e.kind == Kind::Candle as u8 && e.aux == want[0]) >= before + 3
+        });
+        assert_eq!(
+            r.status(StatusCode::VenueError),
+            0,
+            "{venue}: the unsubscribe was refused"
+        );
+    }
+    r.feed.shutdown();
+    r.sim.shutdown();
+}
+
+macro_rules! candle_tests {
+    ($($name:ident => $venue:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check_candles($venue, "trades,candles,candles=5m", &[60, 300], Some("candles=5m"));
+            }
+        )*
+    };
+}
+
+candle_tests! {
+    candles_1m_and_5m_binance => Venue::Binance,
+    candles_1m_and_5m_binance_usdm => Venue::BinanceUsdm,
+    candles_1m_and_5m_okx => Venue::Okx,
+    candles_1m_and_5m_bybit_spot => Venue::BybitSpot,
+    candles_1m_and_5m_bybit_linear => Venue::BybitLinear,
+    candles_1m_and_5m_kraken => Venue::Kraken,
+    candles_1m_and_5m_gateio => Venue::Gateio,
+    candles_1m_and_5m_gateio_futures => Venue::GateioFutures,
+    candles_1m_and_5m_bitget => Venue::Bitget,
+    candles_1m_and_5m_bitget_futures => Venue::BitgetFutures,
+    candles_1m_and_5m_hyperliquid => Venue::Hyperliquid,
+}
+
+/// Coinbase serves five-minute candles only: `candles` is `candles=5m`.
+#[test]
+fn candles_5m_coinbase() {
+    check_candles(Venue::Coinbase, "trades,candles", &[300], None);
+}
+
+/// An hour: updates carry `aux` 3600 and open on the hour (it will not close in a test).
+#[test]
+fn candles_1h_okx_kraken_binance() {
+    for venue in [Venue::Okx, Venue::Kraken, Venue::Binance] {
+        check_candles(venue, "candles=1h", &[3_600], None);
+    }
 }

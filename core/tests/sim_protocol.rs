@@ -317,6 +317,69 @@ fn rest_endpoints_and_errors() {
     assert!(sim.stats().rest_requests >= 6);
 }
 
+/// REST klines of any interval Binance has: rows open on their interval's boundary (UTC) and
+/// close one millisecond before the next; the month is `1M` (a calendar month), not `1m`.
+#[test]
+fn rest_klines_of_other_intervals() {
+    let sim = synth(Venue::Binance, 500);
+    let rows = |q: &str| -> Vec<Vec<Value>> {
+        let r = get(&sim, &format!("/api/v3/klines?symbol=BTCUSDT&{q}"));
+        assert_eq!(r.status, 200, "{q}: {}", r.body);
+        let v: Value = sonic_rs::from_str(&r.body).expect("json");
+        v.as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| row.as_array().expect("row").iter().cloned().collect())
+            .collect()
+    };
+    for (q, ms) in [
+        ("interval=5m&limit=2", 300_000i64),
+        ("interval=1h", 3_600_000),
+        ("interval=1d", 86_400_000),
+    ] {
+        let got = rows(q);
+        assert!(!got.is_empty(), "{q}");
+        for row in &got {
+            let open = row[0].as_i64().expect("open");
+            let close = row[6].as_i64().expect("close");
+            assert_eq!(open % ms, 0, "{q}: open {open}");
+            assert_eq!(close, open + ms - 1, "{q}");
+            assert_eq!(row.len(), 12);
+        }
+    }
+    let month = rows("interval=1M");
+    let open = month[0][0].as_i64().expect("open");
+    let close = month[0][6].as_i64().expect("close");
+    // the first of a month, 00:00 UTC, and a month is 28 to 31 days
+    assert_eq!(open % 86_400_000, 0);
+    let days = (close + 1 - open) / 86_400_000;
+    assert!((28..=31).contains(&days), "{days}");
+    assert_eq!(
+        tickwire::sim::dialect::rfc3339(open).get(8..10),
+        Some("01"),
+        "{open}"
+    );
+    // spot has one-second klines; futures do not
+    let secs = rows("interval=1s");
+    for row in &secs {
+        assert_eq!(row[6].as_i64().unwrap() - row[0].as_i64().unwrap(), 999);
+    }
+    let usdm = synth(Venue::BinanceUsdm, 500);
+    assert_eq!(
+        get(&usdm, "/fapi/v1/klines?symbol=BTCUSDT&interval=1s").status,
+        400
+    );
+    assert_eq!(
+        get(&usdm, "/fapi/v1/klines?symbol=BTCUSDT&interval=4h").status,
+        200
+    );
+    // the case of the unit matters: `1M` is a month, `1H` nothing
+    assert_eq!(
+        get(&sim, "/api/v3/klines?symbol=BTCUSDT&interval=1H").status,
+        400
+    );
+}
+
 #[test]
 fn futures_rest_snapshot_shape() {
     let sim = synth(Venue::BinanceCoinm, 500);

@@ -16,7 +16,8 @@ pub struct Connect {
     /// What to stream: venue:SYMBOL[:channel,...], channels trades, aggtrades, bbo, book, candles
     /// (e.g. binance:BTCUSDT:trades,bbo,book); channel=variant chooses the venue's native
     /// stream (okx:BTC-USDT:book=books-l2-tbt, bybit:BTCUSDT:book=50, gateio:BTC_USDT:book=obu,
-    /// kraken:XBT/USD:book=100; README "Subscription specs" lists them).
+    /// kraken:XBT/USD:book=100; candle intervals candles=5m, candles=1h, …, several at once:
+    /// binance:BTCUSDT:candles,candles=5m; README "Subscription specs" lists them).
     #[arg(required = true)]
     pub specs: Vec<String>,
     /// WebSocket base URL instead of the venue's (e.g. a simulator's wss://127.0.0.1:PORT).

@@ -291,3 +291,67 @@ fn stream_every_venue_from_its_simulator() {
         );
     }
 }
+
+/// `tickwire stream` takes candle intervals in the unified notation, several at once, and
+/// refuses an interval the venue does not serve with the list of those it does.
+#[test]
+fn stream_candles_of_two_intervals() {
+    let dir = std::env::temp_dir().join(format!("tickwire-candles-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (_sim, url, ca) = start_sim(&dir);
+    let out = bin()
+        .args([
+            "stream",
+            "binance:BTCUSDT:candles,candles=5m",
+            "--endpoint",
+            &url,
+            "--duration",
+            "3",
+            "--ca",
+        ])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for secs in [60, 300] {
+        assert!(
+            lines.iter().any(|l| l["kind"] == "candle"
+                && l["symbol"] == "BTCUSDT"
+                && l["interval_s"] == secs),
+            "no {secs} s candle in {} lines",
+            lines.len()
+        );
+    }
+    assert!(lines
+        .iter()
+        .filter(|l| l["kind"] == "candle")
+        .all(|l| l["interval_s"] == 60 || l["interval_s"] == 300));
+
+    let bad = bin()
+        .args([
+            "stream",
+            "binance:BTCUSDT:candles=7m",
+            "--endpoint",
+            &url,
+            "--duration",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("unknown binance candles variant \"7m\"") && err.contains("1m, 1s, 3m, 5m"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,7 +4,9 @@
 //! (`okx:BTC-USDT:trades,book=books-l2-tbt`, `bybit:BTCUSDT:book=50`,
 //! `gateio:BTC_USDT:book=obu`, `kraken:XBT/USD:book=100`): the venue's
 //! [`Protocol::variants`](crate::venue::protocol::Protocol::variants) lists them, the default
-//! first.
+//! first. Candle intervals are variants in one notation across venues (`candles=5m`,
+//! `candles=1h`, `candles=1d`; [`CANDLE_INTERVALS`](crate::venue::protocol::CANDLE_INTERVALS)),
+//! and a spec may name several of them (`candles,candles=5m`): each is its own stream.
 
 use crate::event::Venue;
 pub use crate::venue::protocol::Channel;
@@ -67,7 +69,8 @@ impl std::error::Error for SpecError {}
 
 impl Subscription {
     /// Parses `binance:BTCUSDT:trades,bbo,book` (channels default to `trades,bbo`); a channel
-    /// may choose a native variant: `okx:BTC-USDT:trades,book=books5`.
+    /// may choose a native variant: `okx:BTC-USDT:trades,book=books5`. One variant per channel,
+    /// except candles, whose intervals are separate streams (`candles,candles=1h`).
     pub fn parse(spec: &str) -> Result<Subscription, SpecError> {
         let mut parts = spec.splitn(3, ':');
         let (Some(v), Some(sym)) = (parts.next(), parts.next()) else {
@@ -99,7 +102,11 @@ impl Subscription {
                 let mut out: Vec<ChannelSpec> = Vec::new();
                 for item in list.split(',') {
                     let c = parse_channel(spec, venue, item)?;
-                    match out.iter().find(|o| o.channel == c.channel) {
+                    let several = c.channel == Channel::Candles;
+                    match out
+                        .iter()
+                        .find(|o| o.channel == c.channel && (!several || **o == c))
+                    {
                         Some(o) if *o == c => {}
                         Some(o) => {
                             return Err(SpecError(format!(
@@ -332,10 +339,10 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(e.contains("coinbase book has no variants"), "{e}");
-        let e = Subscription::parse("okx:BTC-USDT:candles=5m")
+        let e = Subscription::parse("okx:BTC-USDT:bbo=bbo-tbt")
             .unwrap_err()
             .0;
-        assert!(e.contains("okx candles has no variants"), "{e}");
+        assert!(e.contains("okx bbo has no variants"), "{e}");
         let e = Subscription::parse("okx:BTC-USDT:book,book=books5")
             .unwrap_err()
             .0;
@@ -347,6 +354,120 @@ mod tests {
         // the same channel twice, same variant: once
         let s = Subscription::parse("okx:BTC-USDT:book=books5,book=BOOKS5").unwrap();
         assert_eq!(s.streams(), ["books5:BTC-USDT"]);
+    }
+
+    #[test]
+    fn candle_intervals_are_variants_in_one_notation() {
+        for (spec, streams) in [
+            ("binance:BTCUSDT:candles=5m", vec!["btcusdt@kline_5m"]),
+            ("binance:BTCUSDT:candles=1M", vec!["btcusdt@kline_1M"]),
+            ("binance-usdm:BTCUSDT:candles=1w", vec!["btcusdt@kline_1w"]),
+            ("okx:BTC-USDT:candles=1h", vec!["candle1H:BTC-USDT"]),
+            ("okx:BTC-USDT:candles=1d", vec!["candle1Dutc:BTC-USDT"]),
+            ("bybit:BTCUSDT:candles=4h", vec!["kline.240.BTCUSDT"]),
+            ("bybit-linear:BTCUSDT:candles=1d", vec!["kline.D.BTCUSDT"]),
+            ("kraken:XBT/USD:candles=1d", vec!["ohlc.1440:BTC/USD"]),
+            (
+                "gateio:BTC_USDT:candles=1h",
+                vec!["spot.candlesticks:1h_BTC_USDT"],
+            ),
+            (
+                "gateio-futures:BTC_USDT:candles=1w",
+                vec!["futures.candlesticks:7d_BTC_USDT"],
+            ),
+            ("bitget:BTCUSDT:candles=1h", vec!["candle1H:BTCUSDT"]),
+            (
+                "bitget-futures:BTCUSDT:candles=1w",
+                vec!["candle1Wutc:BTCUSDT"],
+            ),
+            ("hyperliquid:BTC:candles=15m", vec!["candle:BTC:15m"]),
+            (
+                "coinbase:BTC-USD:candles=5m",
+                vec!["heartbeats", "candles:BTC-USD"],
+            ),
+            // any case where it cannot be another interval
+            ("okx:BTC-USDT:candles=1H", vec!["candle1H:BTC-USDT"]),
+        ] {
+            assert_eq!(
+                Subscription::parse(spec).unwrap().streams(),
+                streams,
+                "{spec}"
+            );
+        }
+        // the default interval is no choice
+        let s = Subscription::parse("okx:BTC-USDT:candles=1m").unwrap();
+        assert_eq!(s.channels, [Channel::Candles.into()]);
+        let s = Subscription::parse("coinbase:BTC-USD:candles=5m").unwrap();
+        assert_eq!(s.channels, [Channel::Candles.into()]);
+        // several intervals: one stream each, in the spec's order; repeats once
+        let s =
+            Subscription::parse("bybit:BTCUSDT:trades,candles,candles=5m,candles=1h,candles=5m")
+                .unwrap();
+        assert_eq!(
+            s.streams(),
+            [
+                "publicTrade.BTCUSDT",
+                "kline.1.BTCUSDT",
+                "kline.5.BTCUSDT",
+                "kline.60.BTCUSDT"
+            ]
+        );
+        let text: Vec<String> = s.channels.iter().map(|c| c.to_string()).collect();
+        assert_eq!(text, ["trades", "candles", "candles=5m", "candles=1h"]);
+        assert_eq!(
+            Subscription::parse(&format!("bybit:BTCUSDT:{}", text.join(","))),
+            Ok(s)
+        );
+        let s = Subscription::parse("kraken:XBT/USD:candles=5m,candles").unwrap();
+        assert_eq!(s.streams(), ["ohlc.5:BTC/USD", "ohlc:BTC/USD"]);
+    }
+
+    #[test]
+    fn unknown_candle_intervals_say_what_is_valid() {
+        let e = Subscription::parse("kraken:XBT/USD:candles=3m")
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            e,
+            r#""kraken:XBT/USD:candles=3m": unknown kraken candles variant "3m" (one of: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w; default 1m)"#
+        );
+        // minutes and months are spelt exactly: Kraken has no month, `1M` is not a minute
+        let e = Subscription::parse("kraken:XBT/USD:candles=1M")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("unknown kraken candles variant \"1M\""), "{e}");
+        let e = Subscription::parse("okx:BTC-USDT:candles=5M")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("unknown okx candles variant \"5M\""), "{e}");
+        let e = Subscription::parse("coinbase:BTC-USD:candles=1m")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("(one of: 5m; default 5m)"), "{e}");
+        let e = Subscription::parse("binance-usdm:BTCUSDT:candles=1s")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("unknown binance-usdm candles variant \"1s\""),
+            "{e}"
+        );
+        assert!(Subscription::parse("binance:BTCUSDT:candles=1s").is_ok());
+        for spec in [
+            "okx:BTC-USDT:candles=8h",
+            "bybit:BTCUSDT:candles=3d",
+            "gateio:BTC_USDT:candles=10s",
+            "gateio:BTC_USDT:candles=7d",
+            "hyperliquid:BTC:candles=6h",
+            "bitget:BTCUSDT:candles=3m",
+            "binance:BTCUSDT:candles=",
+            "binance:BTCUSDT:candles=60",
+        ] {
+            let e = Subscription::parse(spec).unwrap_err().0;
+            assert!(
+                e.contains("candles variant") && e.contains("default 1m"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! Adding a venue to the simulator: a file in `sim/dialects/`, implementing [`Dialect`] with the
 //! formats of `docs/exchanges.md`, and one line in [`dialect_for`].
 
+pub use super::candle::Weeks;
+use super::candle::{candle_open, next_open};
 use super::hub::{ConnHandle, DataMsg, Out};
 use super::tls::Stream;
 use super::{lock, now_ms, Shared};
@@ -80,13 +82,19 @@ pub struct SimSymbol {
     pub trade_id: u64,
     /// Recent trades (newest last, at most 1,000): `(id, px, qty, taker_buy, ts_ms)`.
     pub trades: std::collections::VecDeque<(u64, i64, i64, bool, i64)>,
-    /// The open one-minute candle.
+    /// The open one-minute candle (always produced).
     pub candle: SimCandle,
+    /// The open candles of the other intervals someone is subscribed to (the dialect's
+    /// [`Dialect::candle_key`] of the symbol and interval is wanted), one per interval.
+    pub candles: Vec<SimCandle>,
+    /// When the intervals subscribed were last looked up (ms).
+    candles_polled_ms: i64,
 }
 
 /// A candle of the neutral market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimCandle {
+    // (open_ms is aligned by the venue's rules: see `sim::candle`)
     /// Open time, ms.
     pub open_ms: i64,
     /// Interval, seconds.
@@ -97,6 +105,33 @@ pub struct SimCandle {
     pub volume: i64,
     /// Number of trades.
     pub trades: u64,
+}
+
+impl SimCandle {
+    /// A candle of `interval_s` opening at `open_ms` at price `px`, without trades yet.
+    pub fn open(open_ms: i64, interval_s: u32, px: i64) -> SimCandle {
+        SimCandle {
+            open_ms,
+            interval_s,
+            ohlc: [px; 4],
+            volume: 0,
+            trades: 0,
+        }
+    }
+
+    /// The close time (ms, inclusive) of this candle under `weeks` (`open + interval − 1`;
+    /// a month's last millisecond).
+    pub fn close_ms(&self, weeks: Weeks) -> i64 {
+        next_open(self.open_ms, self.interval_s, weeks) - 1
+    }
+
+    fn trade(&mut self, px: i64, qty: i64) {
+        self.ohlc[1] = self.ohlc[1].max(px);
+        self.ohlc[2] = self.ohlc[2].min(px);
+        self.ohlc[3] = px;
+        self.volume += qty;
+        self.trades += 1;
+    }
 }
 
 /// What the neutral market did in one step, for dialects to render.
@@ -217,6 +252,17 @@ pub trait Dialect: Send + Sync {
     /// Answers a REST GET (`path` with query): `(status, body)`, `None` = 404.
     fn rest(&self, _path: &str, _market: &NeutralMarket) -> Option<(u16, String)> {
         None
+    }
+    /// The stream key of `symbol`'s candles of `interval_s` seconds (one of
+    /// [`CANDLE_INTERVALS`](crate::venue::protocol::CANDLE_INTERVALS)); `None` if the venue
+    /// does not serve that interval. The market produces the one-minute candle always and
+    /// another interval only while its key is subscribed.
+    fn candle_key(&self, _symbol: &str, _interval_s: u32) -> Option<String> {
+        None
+    }
+    /// Where the venue's week candles begin.
+    fn weeks(&self) -> Weeks {
+        Weeks::Monday
     }
 }
 
@@ -375,13 +421,9 @@ impl NeutralMarket {
                     book,
                     trade_id: 100_000_000 + i as u64 * 1_000_000_000,
                     trades: Default::default(),
-                    candle: SimCandle {
-                        open_ms: now - now % 60_000,
-                        interval_s: 60,
-                        ohlc: [base; 4],
-                        volume: 0,
-                        trades: 0,
-                    },
+                    candle: SimCandle::open(now - now % 60_000, 60, base),
+                    candles: Vec::new(),
+                    candles_polled_ms: 0,
                 }
             })
             .collect();
@@ -418,26 +460,33 @@ impl NeutralMarket {
         let now = now_ms();
         let mut out = Vec::new();
         let s = &mut syms[i];
-        // candle: close when the minute is over, update every second
-        if now >= s.candle.open_ms + 60_000 {
-            let closed = s.candle;
+        // candles: close when their interval is over, update every second
+        let weeks = dialect.weeks();
+        if now - s.candles_polled_ms >= 1000 {
+            s.candles_polled_ms = now;
+            poll_candles(dialect, shared, s, now);
+        }
+        for k in 0..=s.candles.len() {
+            let c = if k == 0 { s.candle } else { s.candles[k - 1] };
+            let open = candle_open(now, c.interval_s, weeks);
+            if open <= c.open_ms {
+                continue;
+            }
             dialect.render(
                 &SimEvent::Candle {
                     sym: &*s,
-                    candle: closed,
+                    candle: c,
                     closed: true,
                     ts_ms: now,
                 },
                 &mut out,
             );
-            let c = closed.ohlc[3];
-            s.candle = SimCandle {
-                open_ms: now - now % 60_000,
-                interval_s: 60,
-                ohlc: [c; 4],
-                volume: 0,
-                trades: 0,
-            };
+            let next = SimCandle::open(open, c.interval_s, c.ohlc[3]);
+            if k == 0 {
+                s.candle = next;
+            } else {
+                s.candles[k - 1] = next;
+            }
         }
         let mut changes: Vec<(Side, i64, i64)> = Vec::new();
         if rng.below(100) < 25 {
@@ -467,12 +516,10 @@ impl NeutralMarket {
                 if s.trades.len() > 1000 {
                     s.trades.pop_front();
                 }
-                let c = &mut s.candle;
-                c.ohlc[1] = c.ohlc[1].max(px);
-                c.ohlc[2] = c.ohlc[2].min(px);
-                c.ohlc[3] = px;
-                c.volume += take;
-                c.trades += 1;
+                s.candle.trade(px, take);
+                for c in &mut s.candles {
+                    c.trade(px, take);
+                }
                 dialect.render(
                     &SimEvent::Trade {
                         sym: &*s,
@@ -544,16 +591,18 @@ impl NeutralMarket {
                 &mut out,
             );
         }
-        if now % 1000 < 20 || s.candle.trades == 1 {
-            dialect.render(
-                &SimEvent::Candle {
-                    sym: &*s,
-                    candle: s.candle,
-                    closed: false,
-                    ts_ms: now,
-                },
-                &mut out,
-            );
+        for c in std::iter::once(&s.candle).chain(&s.candles) {
+            if now % 1000 < 20 || c.trades == 1 {
+                dialect.render(
+                    &SimEvent::Candle {
+                        sym: &*s,
+                        candle: *c,
+                        closed: false,
+                        ts_ms: now,
+                    },
+                    &mut out,
+                );
+            }
         }
         let n = out.len();
         let symbol: Arc<str> = Arc::from(s.name.as_str());
@@ -567,6 +616,33 @@ impl NeutralMarket {
             });
         }
         n
+    }
+}
+
+/// Starts the candles of the intervals now subscribed for `s` (open since their aligned start,
+/// at the last price) and stops those no longer subscribed: the market's cost grows with what
+/// clients ask for, not with the intervals a venue has.
+fn poll_candles(dialect: &dyn Dialect, shared: &Shared, s: &mut SimSymbol, now: i64) {
+    let weeks = dialect.weeks();
+    for (_, secs) in crate::venue::protocol::CANDLE_INTERVALS {
+        if *secs == s.candle.interval_s {
+            continue;
+        }
+        let wanted = dialect
+            .candle_key(&s.name, *secs)
+            .is_some_and(|k| shared.hub.wants(&k));
+        let at = s.candles.iter().position(|c| c.interval_s == *secs);
+        match (wanted, at) {
+            (true, None) => {
+                let open = candle_open(now, *secs, weeks);
+                s.candles
+                    .push(SimCandle::open(open, *secs, s.candle.ohlc[3]));
+            }
+            (false, Some(i)) => {
+                s.candles.remove(i);
+            }
+            _ => {}
+        }
     }
 }
 

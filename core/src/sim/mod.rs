@@ -13,6 +13,7 @@
 //! sim.shutdown();
 //! ```
 
+mod candle;
 pub mod dialect;
 mod dialects;
 mod fault;
@@ -198,8 +199,8 @@ pub(crate) trait Market: Send + Sync {
     fn depth(&self, symbol: &str, limit: usize, stale: bool) -> Option<String>;
     /// Recent trades body.
     fn trades(&self, symbol: &str, limit: usize) -> Option<String>;
-    /// Klines body (`interval` already validated as `1m`).
-    fn klines(&self, symbol: &str, limit: usize) -> Option<String>;
+    /// Klines body (`interval` already validated: one of the venue's kline intervals).
+    fn klines(&self, symbol: &str, interval: &str, limit: usize) -> Option<String>;
 }
 
 /// State shared by every simulator thread.

@@ -234,21 +234,27 @@ fn answer(shared: &Shared, method: &str, path: &str) -> Reply {
             shared.market.trades(&symbol, n)
         }
         _ => {
-            match query(q, "interval") {
-                Some("1m") => {}
+            let intervals = if futures {
+                crate::venue::binance::subscribe::FUTURES_CANDLE_VARIANTS
+            } else {
+                crate::venue::binance::subscribe::SPOT_CANDLE_VARIANTS
+            };
+            // exact spelling: `1m` a minute, `1M` a month
+            let interval = match query(q, "interval") {
+                Some(i) if intervals.contains(&i) => i,
                 None => return error(
                     400,
                     -1102,
                     "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.",
                 ),
                 Some(_) => return error(400, -1120, "Invalid interval."),
-            }
+            };
             let n = match limit(q, 500, if futures { 1500 } else { 1000 }) {
                 Ok(n) => n,
                 Err(r) => return r,
             };
             used_weight(shared, 2);
-            shared.market.klines(&symbol, n)
+            shared.market.klines(&symbol, interval, n)
         }
     };
     match body {

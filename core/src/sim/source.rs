@@ -374,7 +374,7 @@ impl Market for ReplayMarket {
         self.snaps.get(symbol).map(|_| "[]".to_string())
     }
 
-    fn klines(&self, symbol: &str, _limit: usize) -> Option<String> {
+    fn klines(&self, symbol: &str, _interval: &str, _limit: usize) -> Option<String> {
         self.snaps.get(symbol).map(|_| "[]".to_string())
     }
 }
@@ -389,7 +389,7 @@ impl Market for NoMarket {
     fn trades(&self, _symbol: &str, _limit: usize) -> Option<String> {
         None
     }
-    fn klines(&self, _symbol: &str, _limit: usize) -> Option<String> {
+    fn klines(&self, _symbol: &str, _interval: &str, _limit: usize) -> Option<String> {
         None
     }
 }

@@ -2,6 +2,7 @@
 //! `bookTicker` at the book's top with the latest diff's `u`, trades at the touch that consume
 //! the level they hit, `kline_1m`, partial depth, and the REST views of the same state.
 
+use super::candle::{candle_open, next_open, Weeks};
 use super::hub::DataMsg;
 use super::{lock, now_ms, Market, Shared};
 use crate::event::Venue;
@@ -104,6 +105,48 @@ struct Kline {
 }
 
 impl Kline {
+    /// Adds one trade (`taker_buy`: the taker bought, which Binance's taker volumes count).
+    fn trade(&mut self, id: u64, px: i64, qty: i64, taker_buy: bool) {
+        self.h = self.h.max(px);
+        self.l = self.l.min(px);
+        self.c = px;
+        self.v += qty;
+        self.q += i128::from(px) * i128::from(qty);
+        self.n += 1;
+        if self.first < 0 {
+            self.first = id as i64;
+        }
+        self.last = id as i64;
+        if taker_buy {
+            self.tv += qty;
+            self.tq += i128::from(px) * i128::from(qty);
+        }
+    }
+
+    /// Folds a later candle of the same window into this one (one-minute candles into a
+    /// longer interval's).
+    fn absorb(&mut self, k: &Kline) {
+        if k.n == 0 {
+            self.c = k.c;
+            return;
+        }
+        if self.n == 0 {
+            self.h = k.h;
+            self.l = k.l;
+            self.first = k.first;
+        } else {
+            self.h = self.h.max(k.h);
+            self.l = self.l.min(k.l);
+        }
+        self.c = k.c;
+        self.v += k.v;
+        self.q += k.q;
+        self.n += k.n;
+        self.last = k.last;
+        self.tv += k.tv;
+        self.tq += k.tq;
+    }
+
     fn open(t: i64, px: i64) -> Kline {
         Kline {
             t,
@@ -140,6 +183,10 @@ struct Sym {
     trades: VecDeque<Trade>,
     klines: VecDeque<Kline>,
     cur: Kline,
+    /// The kline streams of other intervals the venue has: `(interval, seconds, key)`.
+    kline_keys: Vec<(&'static str, u32, Arc<str>)>,
+    /// The open klines of the intervals someone is subscribed to (index into `kline_keys`).
+    extra: Vec<(usize, Kline)>,
     last_partial: i64,
     last_kline: i64,
     top: Top,
@@ -227,6 +274,15 @@ impl SynthMarket {
                 trades: VecDeque::new(),
                 klines: VecDeque::new(),
                 cur: Kline::open(now - now % 60_000, base),
+                kline_keys: kline_intervals(venue)
+                    .iter()
+                    .filter(|i| **i != "1m")
+                    .filter_map(|i| {
+                        let secs = crate::venue::protocol::candle_seconds(i)?;
+                        Some((*i, secs, k(&format!("kline_{i}"))))
+                    })
+                    .collect(),
+                extra: Vec::new(),
                 last_partial: 0,
                 last_kline: 0,
                 top: (None, None),
@@ -300,7 +356,16 @@ impl SynthMarket {
                     s,
                     K_KLINE,
                     false,
-                    kline_event(self.spec, s, &s.cur, false, now),
+                    kline_event(self.spec, s, "1m", &s.cur, false, now),
+                ));
+            }
+            poll_klines(s, shared, now);
+            for (i, k) in &s.extra {
+                let (name, _, key) = &s.kline_keys[*i];
+                out.push(key_msg(
+                    s,
+                    key.clone(),
+                    kline_event(self.spec, s, name, k, false, now),
                 ));
             }
         }
@@ -309,6 +374,68 @@ impl SynthMarket {
             shared.publish(m);
         }
         n
+    }
+}
+
+/// The kline intervals `venue` serves (the client's candle variants: `1s` on spot only).
+fn kline_intervals(venue: Venue) -> &'static [&'static str] {
+    use crate::venue::binance::subscribe::{FUTURES_CANDLE_VARIANTS, SPOT_CANDLE_VARIANTS};
+    if venue == Venue::Binance {
+        SPOT_CANDLE_VARIANTS
+    } else {
+        FUTURES_CANDLE_VARIANTS
+    }
+}
+
+/// Starts the klines of the intervals now subscribed (from the one-minute history of their
+/// window, so they hold the same trades) and stops those no longer subscribed: the generator
+/// pays for the intervals clients ask for only.
+fn poll_klines(s: &mut Sym, shared: &Shared, now: i64) {
+    for i in 0..s.kline_keys.len() {
+        let (_, secs, key) = &s.kline_keys[i];
+        let secs = *secs;
+        let wanted = shared.hub.wants(key);
+        let at = s.extra.iter().position(|(j, _)| *j == i);
+        match (wanted, at) {
+            (true, None) => {
+                let k = if secs < 60 {
+                    Kline::open(candle_open(now, secs, Weeks::Monday), s.cur.c)
+                } else {
+                    window(s, candle_open(now, secs, Weeks::Monday))
+                };
+                s.extra.push((i, k));
+            }
+            (false, Some(j)) => {
+                s.extra.remove(j);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The kline opening at `open` built from the one-minute klines since then (history and the
+/// current one).
+fn window(s: &Sym, open: i64) -> Kline {
+    let first_px = s
+        .klines
+        .iter()
+        .find(|k| k.t >= open)
+        .map_or(s.cur.o, |k| k.o);
+    let mut w = Kline::open(open, first_px);
+    for k in s.klines.iter().filter(|k| k.t >= open) {
+        w.absorb(k);
+    }
+    w.absorb(&s.cur);
+    w
+}
+
+fn key_msg(s: &Sym, key: Arc<str>, payload: String) -> DataMsg {
+    DataMsg {
+        key,
+        symbol: s.lower.clone(),
+        is_diff: false,
+        payload: Arc::from(payload),
+        seq: 0,
     }
 }
 
@@ -486,20 +613,9 @@ fn trade_step(
     if s.trades.len() > KEEP_TRADES {
         s.trades.pop_front();
     }
-    let k = &mut s.cur;
-    k.h = k.h.max(px);
-    k.l = k.l.min(px);
-    k.c = px;
-    k.v += qty;
-    k.q += i128::from(px) * i128::from(qty);
-    k.n += 1;
-    if k.first < 0 {
-        k.first = t.id as i64;
-    }
-    k.last = t.id as i64;
-    if !buyer_maker {
-        k.tv += qty;
-        k.tq += i128::from(px) * i128::from(qty);
+    s.cur.trade(t.id, px, qty, !buyer_maker);
+    for (_, k) in &mut s.extra {
+        k.trade(t.id, px, qty, !buyer_maker);
     }
     let mut p = String::with_capacity(200);
     let mut a = String::with_capacity(200);
@@ -618,12 +734,13 @@ fn quote(q: i128) -> i64 {
     i64::try_from(q / i128::from(SCALE)).unwrap_or(i64::MAX)
 }
 
-fn kline_body(p: &mut String, sp: Spec, sym: &str, k: &Kline, closed: bool) {
+fn kline_body(p: &mut String, sp: Spec, sym: &str, i: &str, k: &Kline, closed: bool) {
+    let secs = crate::venue::protocol::candle_seconds(i).unwrap_or(60);
     let _ = write!(
         p,
-        "{{\"t\":{},\"T\":{},\"s\":\"{sym}\",\"i\":\"1m\",\"f\":{},\"L\":{},",
+        "{{\"t\":{},\"T\":{},\"s\":\"{sym}\",\"i\":\"{i}\",\"f\":{},\"L\":{},",
         k.t,
-        k.t + 59_999,
+        next_open(k.t, secs, Weeks::Monday) - 1,
         k.first,
         k.last
     );
@@ -647,14 +764,14 @@ fn kline_body(p: &mut String, sp: Spec, sym: &str, k: &Kline, closed: bool) {
     p.push_str("\",\"B\":\"0\"}");
 }
 
-fn kline_event(sp: Spec, s: &Sym, k: &Kline, closed: bool, now: i64) -> String {
+fn kline_event(sp: Spec, s: &Sym, i: &str, k: &Kline, closed: bool, now: i64) -> String {
     let mut p = String::with_capacity(400);
     let _ = write!(
         p,
         "{{\"e\":\"kline\",\"E\":{now},\"s\":\"{}\",\"k\":",
         s.upper
     );
-    kline_body(&mut p, sp, &s.upper, k, closed);
+    kline_body(&mut p, sp, &s.upper, i, k, closed);
     p.push('}');
     p
 }
@@ -667,6 +784,21 @@ fn roll_kline(
     shared: &Shared,
     out: &mut Vec<DataMsg>,
 ) {
+    // the other intervals subscribed: close each when its window is over
+    for j in 0..s.extra.len() {
+        let (i, k) = s.extra[j];
+        let (name, secs, key) = &s.kline_keys[i];
+        let t = candle_open(now, *secs, Weeks::Monday);
+        if t <= k.t {
+            continue;
+        }
+        out.push(key_msg(
+            s,
+            key.clone(),
+            kline_event(sp, s, name, &k, true, now),
+        ));
+        s.extra[j].1 = Kline::open(t, k.c);
+    }
     let t = now - now.rem_euclid(60_000);
     if t <= s.cur.t {
         return;
@@ -677,7 +809,7 @@ fn roll_kline(
             s,
             K_KLINE,
             false,
-            kline_event(sp, s, &closed, true, now),
+            kline_event(sp, s, "1m", &closed, true, now),
         ));
     }
     s.klines.push_back(closed);
@@ -760,10 +892,39 @@ impl Market for SynthMarket {
         })
     }
 
-    fn klines(&self, symbol: &str, limit: usize) -> Option<String> {
+    fn klines(&self, symbol: &str, interval: &str, limit: usize) -> Option<String> {
         let sp = self.spec;
+        let secs = crate::venue::protocol::candle_seconds(interval).unwrap_or(60);
         self.with_sym(symbol, |s| {
-            let all: Vec<&Kline> = s.klines.iter().chain(std::iter::once(&s.cur)).collect();
+            let all: Vec<Kline> = if secs < 60 {
+                // one-second klines from the recent trades
+                let mut v: Vec<Kline> = Vec::new();
+                for t in &s.trades {
+                    let open = candle_open(t.time, secs, Weeks::Monday);
+                    if v.last().is_none_or(|k| k.t != open) {
+                        v.push(Kline::open(open, t.px));
+                    }
+                    if let Some(k) = v.last_mut() {
+                        k.trade(t.id, t.px, t.qty, !t.buyer_maker);
+                    }
+                }
+                v
+            } else {
+                // the one-minute history folded into the interval's windows
+                let mut v: Vec<Kline> = Vec::new();
+                for k in s.klines.iter().chain(std::iter::once(&s.cur)) {
+                    let open = candle_open(k.t, secs, Weeks::Monday);
+                    match v.last_mut() {
+                        Some(w) if w.t == open => w.absorb(k),
+                        _ => {
+                            let mut w = Kline::open(open, k.o);
+                            w.absorb(k);
+                            v.push(w);
+                        }
+                    }
+                }
+                v
+            };
             let skip = all.len().saturating_sub(limit);
             let mut p = String::from("[");
             for (i, k) in all.iter().skip(skip).enumerate() {
@@ -778,7 +939,7 @@ impl Market for SynthMarket {
                 }
                 p.push('"');
                 num(&mut p, k.v, sp.qty_dec);
-                let _ = write!(p, "\",{},\"", k.t + 59_999);
+                let _ = write!(p, "\",{},\"", next_open(k.t, secs, Weeks::Monday) - 1);
                 num(&mut p, quote(k.q), 8);
                 let _ = write!(p, "\",{},\"", k.n);
                 num(&mut p, k.tv, sp.qty_dec);

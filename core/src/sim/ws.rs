@@ -37,6 +37,15 @@ pub fn stream_key(name: &str) -> Option<String> {
         Some((c, speed)) if c.starts_with("depth") && speed.ends_with("ms") => c,
         _ => chan,
     };
+    // a kline interval keeps its case: `kline_1m` is a minute, `kline_1M` a month
+    if let Some(lower) = chan.strip_prefix("kline_") {
+        let orig = name.trim();
+        let at = orig.find('@').map_or(0, |i| i + 1);
+        let interval = orig
+            .get(at + "kline_".len()..at + chan.len())
+            .unwrap_or(lower);
+        return Some(format!("{sym}@kline_{interval}"));
+    }
     Some(format!("{sym}@{chan}"))
 }
 
@@ -524,6 +533,14 @@ mod tests {
         assert_eq!(
             stream_key("btcusdt@kline_1m").as_deref(),
             Some("btcusdt@kline_1m")
+        );
+        assert_eq!(
+            stream_key("BTCUSDT@kline_1M").as_deref(),
+            Some("btcusdt@kline_1M")
+        );
+        assert_eq!(
+            stream_key("btcusdt@kline_5m@+08:00").as_deref(),
+            Some("btcusdt@kline_5m@+08:00")
         );
         assert_eq!(stream_key("nonsense"), None);
         assert_eq!(stream_key("a\"b@x"), None);

@@ -18,7 +18,8 @@ pub enum Channel {
     Bbo,
     /// The L2 book (snapshot + diffs under the venue's rules; resynced on any gap).
     Book,
-    /// One-minute candles.
+    /// Candles, one minute by default; the interval is a variant in the unified notation of
+    /// [`CANDLE_INTERVALS`] (`candles=5m`, `candles=1h`).
     Candles,
 }
 
@@ -58,11 +59,76 @@ pub fn variant_or_default(
         .unwrap_or(variants[0])
 }
 
-/// Finds `word` (any case) among a venue's `variants` of a channel
-/// ([`Protocol::variants`]): the list's own `&'static str`.
+/// Finds `word` among a venue's `variants` of a channel ([`Protocol::variants`]): the list's
+/// own `&'static str`. The exact spelling wins, then any case (`BOOKS5` is `books5`, `1H` is
+/// `1h`), except for candle intervals in minutes or months, which are spelt exactly: `1m` is a
+/// minute, `1M` a month, `5M` nothing.
 pub fn find_variant(variants: &'static [&'static str], word: &str) -> Option<&'static str> {
     let w = word.trim();
-    variants.iter().copied().find(|v| v.eq_ignore_ascii_case(w))
+    let exact = variants.iter().copied().find(|v| *v == w);
+    exact.or_else(|| {
+        variants
+            .iter()
+            .copied()
+            .find(|v| v.eq_ignore_ascii_case(w) && !minute_or_month(v))
+    })
+}
+
+/// A unified candle interval whose unit is case-sensitive (`m` minutes, `M` months).
+fn minute_or_month(v: &str) -> bool {
+    candle_seconds(v).is_some() && v.ends_with(['m', 'M'])
+}
+
+/// The unified candle intervals a spec may name (`candles=5m`), shortest first, with their
+/// length in seconds as parsers write it in [`Event::aux`](crate::event::Event::aux) (`1M`,
+/// a calendar month, counts 30 days). Each venue's [`Protocol::variants`] of
+/// [`Channel::Candles`] lists those it serves, `1m` first (Coinbase: `5m` only).
+pub const CANDLE_INTERVALS: &[(&str, u32)] = &[
+    ("1s", 1),
+    ("1m", 60),
+    ("3m", 180),
+    ("5m", 300),
+    ("15m", 900),
+    ("30m", 1_800),
+    ("1h", 3_600),
+    ("2h", 7_200),
+    ("4h", 14_400),
+    ("6h", 21_600),
+    ("8h", 28_800),
+    ("12h", 43_200),
+    ("1d", 86_400),
+    ("3d", 259_200),
+    ("1w", 604_800),
+    ("1M", 2_592_000),
+];
+
+/// The length in seconds of a unified candle interval (`5m` → 300; exact spelling: `1M` is
+/// a month, `1m` a minute); `None` if it is not one of [`CANDLE_INTERVALS`].
+pub fn candle_seconds(interval: &str) -> Option<u32> {
+    CANDLE_INTERVALS
+        .iter()
+        .find(|(n, _)| *n == interval)
+        .map(|(_, s)| *s)
+}
+
+/// The unified name of a candle interval of `seconds` (300 → `5m`).
+pub fn candle_name(seconds: u32) -> Option<&'static str> {
+    CANDLE_INTERVALS
+        .iter()
+        .find(|(_, s)| *s == seconds)
+        .map(|(n, _)| *n)
+}
+
+/// The native name of the unified candle interval `variant` (`None` or not served: the
+/// default, the first of `table`) in a venue's `table` of `(unified, native)` pairs.
+pub fn native_interval(
+    table: &'static [(&'static str, &'static str)],
+    variant: Option<&str>,
+) -> &'static str {
+    variant
+        .and_then(|v| table.iter().find(|(u, _)| *u == v))
+        .unwrap_or(&table[0])
+        .1
 }
 
 /// How a book that lost sync (or never had a snapshot) gets one.
@@ -227,8 +293,28 @@ mod tests {
                     );
                 }
                 for w in list {
-                    assert_eq!(find_variant(list, &w.to_ascii_uppercase()), Some(*w));
+                    assert_eq!(find_variant(list, w), Some(*w));
+                    // any case, unless that makes it another candle interval (`1m` and `1M`)
+                    let up = w.to_ascii_uppercase();
+                    if !minute_or_month(w) {
+                        assert_eq!(find_variant(list, &up), Some(*w));
+                    }
                     assert!(!w.is_empty() && !w.contains([',', ':', '=']), "{v}: {w}");
+                    if c == Channel::Candles {
+                        // candle variants are unified interval names, each its own stream
+                        assert!(candle_seconds(w).is_some(), "{v}: {w}");
+                        if Some(*w) != list.first().copied() {
+                            assert_ne!(
+                                p.streams("BTC-USDT", c, Some(w)),
+                                p.streams("BTC-USDT", c, None),
+                                "{v} {w}"
+                            );
+                        }
+                    }
+                }
+                if c == Channel::Candles {
+                    let want = if *v == Venue::Coinbase { "5m" } else { "1m" };
+                    assert_eq!(list.first(), Some(&want), "{v}: candle default");
                 }
                 assert_eq!(Channel::parse(c.name()), Some(c));
             }
@@ -238,6 +324,37 @@ mod tests {
             Some("books5")
         );
         assert_eq!(find_variant(&["books"], "books6"), None);
+        // minute and month: the exact spelling decides; any case where unambiguous
+        let iv: &'static [&'static str] = &["1m", "1h", "1M"];
+        assert_eq!(find_variant(iv, "1m"), Some("1m"));
+        assert_eq!(find_variant(iv, "1M"), Some("1M"));
+        assert_eq!(find_variant(iv, "1H"), Some("1h"));
+        assert_eq!(find_variant(&["1m", "1M"], "1m"), Some("1m"));
+        // a venue without months does not read `1M` as a minute, nor `1m` as a month
+        assert_eq!(find_variant(&["1m", "5m"], "1M"), None);
+        assert_eq!(find_variant(&["1M"], "1m"), None);
+        assert_eq!(find_variant(&["1m", "5m"], " 5M "), None);
+    }
+
+    #[test]
+    fn candle_intervals_are_unified() {
+        assert_eq!(candle_seconds("5m"), Some(300));
+        assert_eq!(candle_seconds("1M"), Some(2_592_000));
+        assert_eq!(candle_seconds("1m"), Some(60));
+        assert_eq!(candle_seconds("5M"), None);
+        assert_eq!(candle_seconds(""), None);
+        assert_eq!(candle_name(3_600), Some("1h"));
+        assert_eq!(candle_name(7), None);
+        let mut last = 0;
+        for (n, s) in CANDLE_INTERVALS {
+            assert!(*s > last, "{n}: shortest first");
+            last = *s;
+            assert_eq!(candle_name(*s), Some(*n));
+        }
+        let t: &'static [(&str, &str)] = &[("1m", "1"), ("5m", "5")];
+        assert_eq!(native_interval(t, None), "1");
+        assert_eq!(native_interval(t, Some("5m")), "5");
+        assert_eq!(native_interval(t, Some("7m")), "1");
     }
 
     #[test]

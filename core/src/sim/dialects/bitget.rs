@@ -2,7 +2,7 @@
 //! instId}]}` with one ack per arg, text `ping` → `pong`, the 2-minute idle rule, `books`
 //! snapshot on subscribe then updates with `seq` and the signed CRC32 of the top 25, the top-N
 //! images `books1`, `books5` and `books15` (a snapshot every push), `trade`, `ticker`,
-//! `candle1m`.
+//! `candle<bar>` (every interval of `venue::bitget::subscribe::CANDLES`).
 
 use crate::event::{Side, Venue};
 use crate::sim::dialect::{
@@ -14,9 +14,22 @@ use std::time::Duration;
 /// The Bitget dialect (spot or USDT futures).
 pub struct Bitget(pub Venue);
 
-const CHANNELS: &[&str] = &[
-    "books", "books1", "books5", "books15", "trade", "ticker", "candle1m",
-];
+const CHANNELS: &[&str] = &["books", "books1", "books5", "books15", "trade", "ticker"];
+
+/// The candle channel of `interval_s` seconds (`candle5m`, `candle1Wutc`), if Bitget has one.
+fn candle_channel(interval_s: u32) -> Option<&'static str> {
+    let unified = crate::venue::protocol::candle_name(interval_s)?;
+    crate::venue::bitget::subscribe::CANDLES
+        .iter()
+        .find(|(u, _)| *u == unified)
+        .map(|(_, c)| *c)
+}
+
+fn is_candle_channel(ch: &str) -> bool {
+    crate::venue::bitget::subscribe::CANDLES
+        .iter()
+        .any(|(_, c)| *c == ch)
+}
 
 impl Bitget {
     fn inst_type(&self) -> &'static str {
@@ -134,7 +147,10 @@ impl Dialect for Bitget {
             SimEvent::Candle {
                 sym, candle, ts_ms, ..
             } => {
-                let mut f = self.head("update", "candle1m", &sym.name);
+                let Some(channel) = candle_channel(candle.interval_s) else {
+                    return;
+                };
+                let mut f = self.head("update", channel, &sym.name);
                 let _ = write!(f, "[[\"{}\"", candle.open_ms);
                 for v in candle.ohlc {
                     f.push_str(",\"");
@@ -145,12 +161,15 @@ impl Dialect for Bitget {
                 fixed(&mut f, candle.volume, sym.qty_dec);
                 let _ = write!(f, "\",\"0\",\"0\"]],\"ts\":{ts_ms}}}");
                 out.push(Publish {
-                    key: format!("candle1m:{}", sym.name),
+                    key: format!("{channel}:{}", sym.name),
                     text: f,
                     book_seq: 0,
                 });
             }
         }
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        Some(format!("{}:{symbol}", candle_channel(interval_s)?))
     }
     fn on_text(&self, _conn: &mut ConnState, text: &str) -> Reply {
         let mut r = Reply::default();
@@ -189,7 +208,10 @@ impl Dialect for Bitget {
             let ty = a.get("instType").and_then(|c| c.as_str()).unwrap_or("");
             let ch = a.get("channel").and_then(|c| c.as_str()).unwrap_or("");
             let inst = a.get("instId").and_then(|c| c.as_str()).unwrap_or("");
-            if ty != self.inst_type() || !CHANNELS.contains(&ch) || inst.is_empty() {
+            if ty != self.inst_type()
+                || !(CHANNELS.contains(&ch) || is_candle_channel(ch))
+                || inst.is_empty()
+            {
                 r.frames.push(err(
                     "30005",
                     &format!("instType:{ty},channel:{ch},instId:{inst} doesn't exist"),

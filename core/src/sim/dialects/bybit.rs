@@ -38,6 +38,21 @@ fn book_frame(
     f
 }
 
+/// The kline interval of `interval_s` seconds (`5`, `60`, `D`), if Bybit has one.
+fn kline_interval(interval_s: u32) -> Option<&'static str> {
+    let unified = crate::venue::protocol::candle_name(interval_s)?;
+    crate::venue::bybit::subscribe::CANDLES
+        .iter()
+        .find(|(u, _)| *u == unified)
+        .map(|(_, i)| *i)
+}
+
+fn is_kline_interval(i: &str) -> bool {
+    crate::venue::bybit::subscribe::CANDLES
+        .iter()
+        .any(|(_, n)| *n == i)
+}
+
 impl Dialect for Bybit {
     fn venue(&self) -> Venue {
         self.0
@@ -129,11 +144,14 @@ impl Dialect for Bybit {
                 closed,
                 ts_ms,
             } => {
+                let Some(i) = kline_interval(candle.interval_s) else {
+                    return;
+                };
                 let mut f = format!(
-                    "{{\"topic\":\"kline.1.{0}\",\"data\":[{{\"start\":{1},\"end\":{2},\"interval\":\"1\"",
+                    "{{\"topic\":\"kline.{i}.{0}\",\"data\":[{{\"start\":{1},\"end\":{2},\"interval\":\"{i}\"",
                     sym.name,
                     candle.open_ms,
-                    candle.open_ms + 59_999
+                    candle.close_ms(self.weeks())
                 );
                 for (name, v) in ["open", "close", "high", "low"].iter().zip([
                     candle.ohlc[0],
@@ -149,7 +167,7 @@ impl Dialect for Bybit {
                 fixed(&mut f, candle.volume, sym.qty_dec);
                 let _ = write!(f, "\",\"turnover\":\"0\",\"confirm\":{closed},\"timestamp\":{ts_ms}}}],\"ts\":{ts_ms},\"type\":\"snapshot\"}}");
                 out.push(Publish {
-                    key: format!("kline.1.{}", sym.name),
+                    key: format!("kline.{i}.{}", sym.name),
                     text: f,
                     book_seq: 0,
                 });
@@ -195,8 +213,9 @@ impl Dialect for Bybit {
                 let bad = args.iter().find(|a| {
                     let parts: Vec<&str> = a.split('.').collect();
                     !matches!(parts.as_slice(),
-                        ["publicTrade", _] | ["tickers", _] | ["kline", "1", _]
+                        ["publicTrade", _] | ["tickers", _]
                         | ["orderbook", "1" | "50" | "200" | "1000", _])
+                        && !matches!(parts.as_slice(), ["kline", i, _] if is_kline_interval(i))
                 });
                 if args.is_empty() || (self.0 == Venue::BybitSpot && args.len() > 10) || bad.is_some() {
                     let why = match bad {
@@ -248,6 +267,9 @@ impl Dialect for Bybit {
                 ),
             )
         })
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        Some(format!("kline.{}.{symbol}", kline_interval(interval_s)?))
     }
     fn rest(&self, path: &str, market: &NeutralMarket) -> Option<(u16, String)> {
         let (p, q) = path.split_once('?').unwrap_or((path, ""));

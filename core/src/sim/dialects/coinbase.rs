@@ -125,6 +125,10 @@ impl Dialect for Coinbase {
             SimEvent::Candle {
                 sym, candle, ts_ms, ..
             } => {
+                // the `candles` channel is five-minute candles only
+                if candle.interval_s != 300 {
+                    return;
+                }
                 let mut e = format!(
                     "[{{\"type\":\"update\",\"candles\":[{{\"start\":\"{}\"",
                     candle.open_ms / 1000
@@ -149,6 +153,9 @@ impl Dialect for Coinbase {
                 });
             }
         }
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        (interval_s == 300).then(|| format!("candles:{symbol}"))
     }
     fn on_text(&self, conn: &mut ConnState, text: &str) -> Reply {
         let mut r = Reply::default();

@@ -98,6 +98,21 @@ impl Gateio {
     }
 }
 
+/// The candlestick interval of `interval_s` seconds (`5m`, `7d`), if Gate.io has one.
+fn candle_interval(interval_s: u32) -> Option<&'static str> {
+    let unified = crate::venue::protocol::candle_name(interval_s)?;
+    crate::venue::gateio::subscribe::CANDLES
+        .iter()
+        .find(|(u, _)| *u == unified)
+        .map(|(_, i)| *i)
+}
+
+fn is_candle_interval(i: &str) -> bool {
+    crate::venue::gateio::subscribe::CANDLES
+        .iter()
+        .any(|(_, n)| *n == i)
+}
+
 impl Dialect for Gateio {
     fn venue(&self) -> Venue {
         self.0
@@ -254,6 +269,9 @@ impl Dialect for Gateio {
                 closed,
                 ts_ms,
             } => {
+                let Some(i) = candle_interval(candle.interval_s) else {
+                    return;
+                };
                 let mut r = format!("{{\"t\":\"{}\"", candle.open_ms / 1000);
                 for (name, v) in ["o", "c", "h", "l"].iter().zip([
                     candle.ohlc[0],
@@ -267,14 +285,14 @@ impl Dialect for Gateio {
                 }
                 r.push_str(",\"v\":\"");
                 fixed(&mut r, candle.volume, sym.qty_dec);
-                let _ = write!(r, "\",\"n\":\"1m_{}\",\"a\":\"0\"", sym.name);
+                let _ = write!(r, "\",\"n\":\"{i}_{}\",\"a\":\"0\"", sym.name);
                 if !self.futures() {
                     let _ = write!(r, ",\"w\":{closed}");
                 }
                 r.push('}');
                 let r = if self.futures() { format!("[{r}]") } else { r };
                 out.push(Publish {
-                    key: format!("{pre}.candlesticks:{}", sym.name),
+                    key: format!("{pre}.candlesticks:{i}_{}", sym.name),
                     text: self.envelope("candlesticks", *ts_ms, &r),
                     book_seq: 0,
                 });
@@ -323,7 +341,11 @@ impl Dialect for Gateio {
             .unwrap_or_default();
         let short = channel.strip_prefix(&format!("{pre}.")).unwrap_or("");
         let sym = match short {
-            "candlesticks" => payload.get(1).cloned(),
+            // `["5m","BTC_USDT"]`: the key is Gate's candle name `5m_BTC_USDT`
+            "candlesticks" => match (payload.first(), payload.get(1)) {
+                (Some(i), Some(sym)) if is_candle_interval(i) => Some(format!("{i}_{sym}")),
+                _ => None,
+            },
             // Order Book V2 names a stream: `ob.BTC_USDT.400`
             "obu" => payload.first().filter(|p| obu_stream(p).is_some()).cloned(),
             _ => payload.first().cloned(),
@@ -350,6 +372,17 @@ impl Dialect for Gateio {
             r.unsubscribe.push(key);
         }
         r
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        Some(format!(
+            "{}.candlesticks:{}_{symbol}",
+            self.prefix(),
+            candle_interval(interval_s)?
+        ))
+    }
+    /// `7d` candles count weeks from the Unix epoch.
+    fn weeks(&self) -> crate::sim::dialect::Weeks {
+        crate::sim::dialect::Weeks::Epoch
     }
     /// Order Book V2 sends the whole book (`full: true`) first.
     fn snapshot(&self, key: &str, market: &NeutralMarket) -> Option<(u64, String)> {

@@ -43,6 +43,16 @@ fn l2book(s: &SimSymbol, ts: i64) -> String {
     f
 }
 
+/// The candle interval of `interval_s` seconds (the unified names are Hyperliquid's), if
+/// Hyperliquid has it.
+fn candle_interval(interval_s: u32) -> Option<&'static str> {
+    let i = crate::venue::protocol::candle_name(interval_s)?;
+    crate::venue::hyperliquid::subscribe::CANDLE_VARIANTS
+        .iter()
+        .copied()
+        .find(|v| *v == i)
+}
+
 impl Dialect for Hyperliquid {
     fn venue(&self) -> Venue {
         Venue::Hyperliquid
@@ -116,10 +126,13 @@ impl Dialect for Hyperliquid {
                 });
             }
             SimEvent::Candle { sym, candle, .. } => {
+                let Some(i) = candle_interval(candle.interval_s) else {
+                    return;
+                };
                 let mut f = format!(
-                    "{{\"channel\":\"candle\",\"data\":{{\"t\":{},\"T\":{},\"s\":\"{}\",\"i\":\"1m\"",
+                    "{{\"channel\":\"candle\",\"data\":{{\"t\":{},\"T\":{},\"s\":\"{}\",\"i\":\"{i}\"",
                     candle.open_ms,
-                    candle.open_ms + 59_999,
+                    candle.close_ms(self.weeks()),
                     sym.name
                 );
                 for (name, v) in ["o", "c", "h", "l"].iter().zip([
@@ -136,7 +149,7 @@ impl Dialect for Hyperliquid {
                 fixed(&mut f, candle.volume, sym.qty_dec);
                 let _ = write!(f, "\",\"n\":{}}}}}", candle.trades);
                 out.push(Publish {
-                    key: format!("candle:{}", sym.name),
+                    key: format!("candle:{}:{i}", sym.name),
                     text: f,
                     book_seq: 0,
                 });
@@ -169,7 +182,16 @@ impl Dialect for Hyperliquid {
                     .and_then(|s| s.get("coin"))
                     .and_then(|t| t.as_str())
                     .unwrap_or("");
-                if !matches!(ty, "l2Book" | "trades" | "bbo" | "candle") || coin.is_empty() {
+                let interval = sub
+                    .and_then(|s| s.get("interval"))
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("");
+                let bad_interval = ty == "candle"
+                    && !crate::venue::hyperliquid::subscribe::CANDLE_VARIANTS.contains(&interval);
+                if !matches!(ty, "l2Book" | "trades" | "bbo" | "candle")
+                    || coin.is_empty()
+                    || bad_interval
+                {
                     r.frames.push(format!(
                         "{{\"channel\":\"error\",\"data\":\"Invalid subscription {}\"}}",
                         text.replace('"', "'")
@@ -180,7 +202,11 @@ impl Dialect for Hyperliquid {
                 r.frames.push(format!(
                     "{{\"channel\":\"subscriptionResponse\",\"data\":{{\"method\":\"{method}\",\"subscription\":{sub_text}}}}}"
                 ));
-                let key = format!("{ty}:{coin}");
+                let key = if ty == "candle" {
+                    format!("candle:{coin}:{interval}")
+                } else {
+                    format!("{ty}:{coin}")
+                };
                 if method == "subscribe" {
                     r.subscribe.push(key);
                 } else {
@@ -192,6 +218,9 @@ impl Dialect for Hyperliquid {
                 .push("{\"channel\":\"error\",\"data\":\"Unknown method\"}".to_string()),
         }
         r
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        Some(format!("candle:{symbol}:{}", candle_interval(interval_s)?))
     }
     fn snapshot(&self, key: &str, market: &NeutralMarket) -> Option<(u64, String)> {
         let coin = key.strip_prefix("l2Book:")?;

@@ -101,6 +101,15 @@ fn diff(old: &[(i64, i64)], new: &[(i64, i64)]) -> Vec<(i64, i64)> {
     out
 }
 
+/// The `ohlc` interval (minutes) of `interval_s` seconds, if Kraken has it.
+fn ohlc_minutes(interval_s: u32) -> Option<u32> {
+    let unified = crate::venue::protocol::candle_name(interval_s)?;
+    crate::venue::kraken::CANDLES
+        .iter()
+        .find(|(u, _)| *u == unified)
+        .map(|_| interval_s / 60)
+}
+
 impl Dialect for Kraken {
     fn venue(&self) -> Venue {
         Venue::Kraken
@@ -200,6 +209,9 @@ impl Dialect for Kraken {
             SimEvent::Candle {
                 sym, candle, ts_ms, ..
             } => {
+                let Some(minutes) = ohlc_minutes(candle.interval_s) else {
+                    return;
+                };
                 let mut f = format!(
                     "{{\"channel\":\"ohlc\",\"type\":\"update\",\"data\":[{{\"symbol\":\"{}\"",
                     sym.name
@@ -212,13 +224,13 @@ impl Dialect for Kraken {
                 fixed(&mut f, candle.volume, sym.qty_dec);
                 let _ = write!(
                     f,
-                    ",\"trades\":{},\"interval_begin\":\"{}\",\"interval\":1,\"timestamp\":\"{}\"}}]}}",
+                    ",\"trades\":{},\"interval_begin\":\"{}\",\"interval\":{minutes},\"timestamp\":\"{}\"}}]}}",
                     candle.trades,
                     rfc3339(candle.open_ms),
                     rfc3339(*ts_ms)
                 );
                 out.push(Publish {
-                    key: format!("ohlc:{}", sym.name),
+                    key: format!("ohlc:{}:{minutes}", sym.name),
                     text: f,
                     book_seq: 0,
                 });
@@ -259,6 +271,10 @@ impl Dialect for Kraken {
                     .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
                     .unwrap_or_default();
                 let depth = params.and_then(|p| p.get("depth")).and_then(|d| d.as_u64()).unwrap_or(10) as usize;
+                // ohlc: one interval (minutes) per request, 1 when not given
+                let interval = params.and_then(|p| p.get("interval")).and_then(|d| d.as_u64()).unwrap_or(1);
+                let bad_interval = channel == "ohlc"
+                    && !crate::venue::kraken::CANDLES.iter().any(|(_, m)| *m == interval.to_string());
                 if channel == "instrument" {
                     // every pair's precisions: a snapshot on subscribe (no symbol parameter)
                     r.frames.push(format!(
@@ -271,16 +287,24 @@ impl Dialect for Kraken {
                     }
                     return r;
                 }
-                if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") || symbols.is_empty() || (channel == "book" && !DEPTHS.contains(&depth)) {
+                if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") || symbols.is_empty() || (channel == "book" && !DEPTHS.contains(&depth)) || bad_interval {
                     r.frames.push(format!("{{\"error\":\"Channel {channel} or params unsupported\",\"method\":\"{method}\",\"success\":false{req_id},\"time_in\":\"{now}\",\"time_out\":\"{now}\"}}"));
                     return r;
                 }
                 for s in symbols {
-                    let extra = if channel == "book" { format!(",\"depth\":{depth}") } else { String::new() };
+                    let extra = match channel.as_str() {
+                        "book" => format!(",\"depth\":{depth}"),
+                        "ohlc" => format!(",\"interval\":{interval}"),
+                        _ => String::new(),
+                    };
                     r.frames.push(format!(
                         "{{\"method\":\"{method}\",\"result\":{{\"channel\":\"{channel}\",\"symbol\":\"{s}\"{extra},\"snapshot\":true}},\"success\":true{req_id},\"time_in\":\"{now}\",\"time_out\":\"{now}\"}}"
                     ));
-                    let key = if channel == "book" { format!("book:{s}:{depth}") } else { format!("{channel}:{s}") };
+                    let key = match channel.as_str() {
+                        "book" => format!("book:{s}:{depth}"),
+                        "ohlc" => format!("ohlc:{s}:{interval}"),
+                        _ => format!("{channel}:{s}"),
+                    };
                     if method == "subscribe" {
                         r.subscribe.push(key);
                     } else {
@@ -328,6 +352,13 @@ impl Dialect for Kraken {
                 book_msg(s, "snapshot", &bids, &asks, cs, crate::sim::now_ms()),
             )
         })
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        Some(format!("ohlc:{symbol}:{}", ohlc_minutes(interval_s)?))
+    }
+    /// Weekly `ohlc` counts weeks from the Unix epoch (a Thursday).
+    fn weeks(&self) -> crate::sim::dialect::Weeks {
+        crate::sim::dialect::Weeks::Epoch
     }
     fn tick(&self, conn: &mut ConnState, now: Instant) -> Vec<String> {
         if conn

@@ -26,8 +26,22 @@ const CHANNELS: &[&str] = &[
     "trades",
     "trades-all",
     "tickers",
-    "candle1m",
 ];
+
+/// The candle channel of `interval_s` seconds (`candle5m`, `candle1Dutc`), if OKX has one.
+fn candle_channel(interval_s: u32) -> Option<&'static str> {
+    let unified = crate::venue::protocol::candle_name(interval_s)?;
+    crate::venue::okx::subscribe::CANDLES
+        .iter()
+        .find(|(u, _)| *u == unified)
+        .map(|(_, c)| *c)
+}
+
+fn is_candle_channel(ch: &str) -> bool {
+    crate::venue::okx::subscribe::CANDLES
+        .iter()
+        .any(|(_, c)| *c == ch)
+}
 
 /// The diff book channels and the levels their snapshot holds.
 const DIFF_BOOKS: &[(&str, usize)] = &[
@@ -209,8 +223,11 @@ impl Dialect for Okx {
                 closed,
                 ..
             } => {
+                let Some(channel) = candle_channel(candle.interval_s) else {
+                    return;
+                };
                 let mut f = format!(
-                    "{{\"arg\":{{\"channel\":\"candle1m\",\"instId\":\"{}\"}},\"data\":[[\"{}\"",
+                    "{{\"arg\":{{\"channel\":\"{channel}\",\"instId\":\"{}\"}},\"data\":[[\"{}\"",
                     sym.name, candle.open_ms
                 );
                 for v in candle.ohlc {
@@ -222,7 +239,7 @@ impl Dialect for Okx {
                 fixed(&mut f, candle.volume, sym.qty_dec);
                 let _ = write!(f, "\",\"0\",\"0\",\"{}\"]]}}", if *closed { 1 } else { 0 });
                 out.push(Publish {
-                    key: key("candle1m", &sym.name),
+                    key: key(channel, &sym.name),
                     text: f,
                     book_seq: 0,
                 });
@@ -260,7 +277,7 @@ impl Dialect for Okx {
         for a in args.iter() {
             let ch = a.get("channel").and_then(|c| c.as_str()).unwrap_or("");
             let inst = a.get("instId").and_then(|c| c.as_str()).unwrap_or("");
-            if !CHANNELS.contains(&ch) || inst.is_empty() {
+            if !(CHANNELS.contains(&ch) || is_candle_channel(ch)) || inst.is_empty() {
                 r.frames.push(format!("{{\"event\":\"error\",\"code\":\"60018\",\"msg\":\"Wrong URL or channel:{ch},instId:{inst} doesn't exist.\",\"connId\":\"{conn_id}\"}}"));
                 continue;
             }
@@ -297,6 +314,9 @@ impl Dialect for Okx {
                 ),
             )
         })
+    }
+    fn candle_key(&self, symbol: &str, interval_s: u32) -> Option<String> {
+        Some(key(candle_channel(interval_s)?, symbol))
     }
     fn rest(&self, path: &str, market: &NeutralMarket) -> Option<(u16, String)> {
         let (p, q) = path.split_once('?').unwrap_or((path, ""));

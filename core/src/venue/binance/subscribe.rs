@@ -132,6 +132,17 @@ fn request(method: &str, streams: &[String], id: u64) -> String {
 /// (`@depth@100ms`) and `1000ms` (`@depth`). Either is seeded over REST.
 pub const BOOK_VARIANTS: &[&str] = &["100ms", "1000ms"];
 
+/// The kline intervals of spot (`candles=5m` → `@kline_5m`), the default first: the unified
+/// names are Binance's own (`docs/exchanges.md` §1.3; `1s` is spot only).
+pub const SPOT_CANDLE_VARIANTS: &[&str] = &[
+    "1m", "1s", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w",
+    "1M",
+];
+/// The kline intervals of USDⓈ-M and COIN-M futures (no `1s`).
+pub const FUTURES_CANDLE_VARIANTS: &[&str] = &[
+    "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M",
+];
+
 /// Binance's [`Protocol`](crate::venue::protocol::Protocol) for one of its three venues.
 #[derive(Debug)]
 pub struct BinanceProtocol(Venue);
@@ -142,6 +153,16 @@ pub static BINANCE_SPOT: BinanceProtocol = BinanceProtocol(Venue::Binance);
 pub static BINANCE_USDM: BinanceProtocol = BinanceProtocol(Venue::BinanceUsdm);
 /// Binance COIN-M futures.
 pub static BINANCE_COINM: BinanceProtocol = BinanceProtocol(Venue::BinanceCoinm);
+
+impl BinanceProtocol {
+    fn candle_variants(&self) -> &'static [&'static str] {
+        if self.0 == Venue::Binance {
+            SPOT_CANDLE_VARIANTS
+        } else {
+            FUTURES_CANDLE_VARIANTS
+        }
+    }
+}
 
 impl crate::venue::protocol::Protocol for BinanceProtocol {
     fn venue(&self) -> Venue {
@@ -174,6 +195,7 @@ impl crate::venue::protocol::Protocol for BinanceProtocol {
     fn variants(&self, channel: crate::venue::protocol::Channel) -> &'static [&'static str] {
         match channel {
             crate::venue::protocol::Channel::Book => BOOK_VARIANTS,
+            crate::venue::protocol::Channel::Candles => self.candle_variants(),
             _ => &[],
         }
     }
@@ -194,7 +216,10 @@ impl crate::venue::protocol::Protocol for BinanceProtocol {
                     _ => vec![stream_name(symbol, Channel::Book)],
                 }
             }
-            C::Candles => Channel::Candles("1m"),
+            C::Candles => Channel::Candles(crate::venue::protocol::variant_or_default(
+                self.candle_variants(),
+                variant,
+            )),
         };
         vec![stream_name(symbol, ch)]
     }
@@ -293,5 +318,48 @@ mod tests {
             ));
         }
         assert_eq!(BINANCE_USDM.ws_path("btcusdt@depth"), "/public");
+    }
+
+    #[test]
+    fn kline_intervals_are_candle_variants() {
+        use crate::venue::protocol::{Channel as C, Protocol};
+        for p in [&BINANCE_SPOT, &BINANCE_USDM, &BINANCE_COINM] {
+            assert_eq!(p.streams("BTCUSDT", C::Candles, None), ["btcusdt@kline_1m"]);
+            for (v, s) in [
+                ("5m", "btcusdt@kline_5m"),
+                ("1h", "btcusdt@kline_1h"),
+                ("1d", "btcusdt@kline_1d"),
+                ("1w", "btcusdt@kline_1w"),
+                ("1M", "btcusdt@kline_1M"),
+            ] {
+                assert_eq!(p.streams("BTCUSDT", C::Candles, Some(v)), [s]);
+            }
+            // 1m and 1M together: two streams in the URL, the month keeps its capital
+            let mut both = p.streams("BTCUSDT", C::Candles, None);
+            both.extend(p.streams("BTCUSDT", C::Candles, Some("1M")));
+            assert_eq!(
+                p.url("wss://x", "", &both),
+                "wss://x/stream?streams=btcusdt@kline_1m/btcusdt@kline_1M"
+            );
+            assert_eq!(
+                p.subscribe(&both, 2),
+                [
+                    r#"{"method":"SUBSCRIBE","params":["btcusdt@kline_1m","btcusdt@kline_1M"],"id":2}"#
+                ]
+            );
+            assert_eq!(
+                p.unsubscribe(&both[1..], 3),
+                [r#"{"method":"UNSUBSCRIBE","params":["btcusdt@kline_1M"],"id":3}"#]
+            );
+        }
+        assert_eq!(BINANCE_SPOT.variants(C::Candles).len(), 16);
+        assert_eq!(
+            BINANCE_SPOT.streams("BTCUSDT", C::Candles, Some("1s")),
+            ["btcusdt@kline_1s"]
+        );
+        // futures have no 1s klines
+        assert!(!BINANCE_USDM.variants(C::Candles).contains(&"1s"));
+        assert!(!BINANCE_COINM.variants(C::Candles).contains(&"1s"));
+        assert_eq!(BINANCE_USDM.ws_path("btcusdt@kline_5m"), "/market");
     }
 }

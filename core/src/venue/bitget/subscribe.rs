@@ -31,6 +31,28 @@ pub static FUTURES: BitgetProtocol = BitgetProtocol(Venue::BitgetFutures);
 /// level, snapshot then updates), `books5` and `books15` (a full top-N image every push).
 pub const BOOK_VARIANTS: &[&str] = &["books", "books5", "books15"];
 
+/// The candle channels by unified interval (`candles=1h` → `candle1H`), the default first.
+/// Six hours and longer take the `utc` channels (the plain `candle6H`…`candle1M` open at
+/// 00:00 UTC+8).
+pub const CANDLES: &[(&str, &str)] = &[
+    ("1m", "candle1m"),
+    ("5m", "candle5m"),
+    ("15m", "candle15m"),
+    ("30m", "candle30m"),
+    ("1h", "candle1H"),
+    ("4h", "candle4H"),
+    ("6h", "candle6Hutc"),
+    ("12h", "candle12Hutc"),
+    ("1d", "candle1Dutc"),
+    ("3d", "candle3Dutc"),
+    ("1w", "candle1Wutc"),
+    ("1M", "candle1Mutc"),
+];
+/// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
+pub const CANDLE_VARIANTS: &[&str] = &[
+    "1m", "5m", "15m", "30m", "1h", "4h", "6h", "12h", "1d", "3d", "1w", "1M",
+];
+
 /// The public endpoint path.
 pub const PUBLIC: &str = "/v2/ws/public";
 
@@ -80,6 +102,7 @@ impl Protocol for BitgetProtocol {
     fn variants(&self, channel: Channel) -> &'static [&'static str] {
         match channel {
             Channel::Book => BOOK_VARIANTS,
+            Channel::Candles => CANDLE_VARIANTS,
             _ => &[],
         }
     }
@@ -88,7 +111,7 @@ impl Protocol for BitgetProtocol {
             Channel::Trades | Channel::AggTrades => "trade",
             Channel::Bbo => "books1",
             Channel::Book => variant_or_default(BOOK_VARIANTS, variant),
-            Channel::Candles => "candle1m",
+            Channel::Candles => crate::venue::protocol::native_interval(CANDLES, variant),
         };
         vec![format!("{c}:{symbol}")]
     }
@@ -208,6 +231,35 @@ mod tests {
                 p.resync("BTCUSDT", Some("books")),
                 Resync::Resubscribe(vec!["books:BTCUSDT".into()])
             );
+        }
+    }
+
+    #[test]
+    fn candle_intervals_choose_the_channel() {
+        for p in [&SPOT, &FUTURES] {
+            let v = p.variants(Channel::Candles);
+            assert_eq!(v.len(), CANDLES.len());
+            for ((u, native), w) in CANDLES.iter().zip(v) {
+                assert_eq!(u, w);
+                let s = p.streams("BTCUSDT", Channel::Candles, Some(u));
+                assert_eq!(s, [format!("{native}:BTCUSDT")]);
+                assert_eq!(
+                    crate::venue::okx::bar_seconds(&native["candle".len()..]),
+                    crate::venue::protocol::candle_seconds(u),
+                    "{native}"
+                );
+            }
+            let mut two = p.streams("BTCUSDT", Channel::Candles, None);
+            two.extend(p.streams("BTCUSDT", Channel::Candles, Some("5m")));
+            assert_eq!(
+                p.subscribe(&two, 1),
+                [format!(
+                    r#"{{"op":"subscribe","args":[{{"instType":"{0}","channel":"candle1m","instId":"BTCUSDT"}},{{"instType":"{0}","channel":"candle5m","instId":"BTCUSDT"}}]}}"#,
+                    p.inst_type()
+                )]
+            );
+            assert_eq!(p.unsubscribe(&two[1..], 2).len(), 1);
+            assert!(p.unsubscribe(&two[1..], 2)[0].contains("\"channel\":\"candle5m\""));
         }
     }
 

@@ -24,13 +24,36 @@ pub const DERIVATIVES_ARGS_PER_REQUEST: usize = 100;
 /// among them: it is the BBO channel (a quote per push, in its own id space).
 pub const BOOK_VARIANTS: &[&str] = &["200", "50", "1000"];
 
+/// The kline intervals by unified name (`candles=1h` → `kline.60.BTCUSDT`), the default first
+/// (`docs/exchanges.md` §5.3: `1 3 5 15 30 60 120 240 360 720 D W M`).
+pub const CANDLES: &[(&str, &str)] = &[
+    ("1m", "1"),
+    ("3m", "3"),
+    ("5m", "5"),
+    ("15m", "15"),
+    ("30m", "30"),
+    ("1h", "60"),
+    ("2h", "120"),
+    ("4h", "240"),
+    ("6h", "360"),
+    ("12h", "720"),
+    ("1d", "D"),
+    ("1w", "W"),
+    ("1M", "M"),
+];
+/// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
+pub const CANDLE_VARIANTS: &[&str] = &[
+    "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d", "1w", "1M",
+];
+
 /// A stream name: `orderbook.200.BTCUSDT`, `publicTrade.BTCUSDT`, `orderbook.1.BTCUSDT`,
 /// `kline.1.BTCUSDT`, `tickers.BTCUSDT`. Bybit symbols are upper case.
 pub fn stream_name(symbol: &str, channel: Channel) -> String {
     stream_variant(symbol, channel, None)
 }
 
-/// [`stream_name`] in `variant` (a depth of [`BOOK_VARIANTS`] for the book).
+/// [`stream_name`] in `variant` (a depth of [`BOOK_VARIANTS`] for the book, an interval of
+/// [`CANDLE_VARIANTS`] for candles).
 pub fn stream_variant(symbol: &str, channel: Channel, variant: Option<&str>) -> String {
     let s = symbol.to_ascii_uppercase();
     match channel {
@@ -40,7 +63,10 @@ pub fn stream_variant(symbol: &str, channel: Channel, variant: Option<&str>) -> 
             "orderbook.{}.{s}",
             crate::venue::protocol::variant_or_default(BOOK_VARIANTS, variant)
         ),
-        Channel::Candles => format!("kline.1.{s}"),
+        Channel::Candles => format!(
+            "kline.{}.{s}",
+            crate::venue::protocol::native_interval(CANDLES, variant)
+        ),
     }
 }
 
@@ -134,6 +160,7 @@ impl Protocol for BybitProtocol {
     fn variants(&self, channel: Channel) -> &'static [&'static str] {
         match channel {
             Channel::Book => BOOK_VARIANTS,
+            Channel::Candles => CANDLE_VARIANTS,
             _ => &[],
         }
     }
@@ -288,6 +315,36 @@ mod tests {
                     )]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn kline_intervals_are_candle_variants() {
+        for p in [&SPOT, &LINEAR, &INVERSE] {
+            let v = p.variants(Channel::Candles);
+            assert_eq!(v.len(), CANDLES.len());
+            for ((u, native), w) in CANDLES.iter().zip(v) {
+                assert_eq!(u, w);
+                let s = p.streams("btcusdt", Channel::Candles, Some(u));
+                assert_eq!(s, [format!("kline.{native}.BTCUSDT")]);
+                // the parser reads the topic's interval back as the unified one's
+                assert_eq!(
+                    crate::venue::bybit::normalize::interval_seconds(native),
+                    crate::venue::protocol::candle_seconds(u)
+                );
+            }
+            let mut two = p.streams("BTCUSDT", Channel::Candles, None);
+            two.extend(p.streams("BTCUSDT", Channel::Candles, Some("1h")));
+            assert_eq!(
+                p.subscribe(&two, 4),
+                [
+                    r#"{"op":"subscribe","args":["kline.1.BTCUSDT","kline.60.BTCUSDT"],"req_id":"4"}"#
+                ]
+            );
+            assert_eq!(
+                p.unsubscribe(&two[1..], 5),
+                [r#"{"op":"unsubscribe","args":["kline.60.BTCUSDT"],"req_id":"5"}"#]
+            );
         }
     }
 

@@ -78,6 +78,9 @@ fn frames(kind: &str, streams: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The one candle interval the WebSocket serves: five minutes (`candles` or `candles=5m`).
+pub const CANDLE_VARIANTS: &[&str] = &["5m"];
+
 impl Protocol for CoinbaseProtocol {
     fn venue(&self) -> Venue {
         Venue::Coinbase
@@ -87,6 +90,12 @@ impl Protocol for CoinbaseProtocol {
     }
     fn ws_path(&self, _stream: &str) -> &'static str {
         ""
+    }
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
+        match channel {
+            Channel::Candles => CANDLE_VARIANTS,
+            _ => &[],
+        }
     }
     fn streams(&self, symbol: &str, channel: Channel, _variant: Option<&str>) -> Vec<String> {
         let p = product_id(symbol);
@@ -173,6 +182,11 @@ mod tests {
         assert_eq!(
             p.streams("btc/usd", Channel::Candles, None)[1],
             "candles:BTC-USD"
+        );
+        assert_eq!(p.variants(Channel::Candles), ["5m"]);
+        assert_eq!(
+            p.streams("BTC-USD", Channel::Candles, Some("5m")),
+            p.streams("BTC-USD", Channel::Candles, None)
         );
         assert_eq!(p.unified_symbol("BTC-USD"), "BTC-USD");
         assert_eq!(p.ws_origin(), "wss://advanced-trade-ws.coinbase.com");

@@ -263,37 +263,44 @@ where
 /// a copy of it flagged [`flags::CLOSED`]: the values the venue last sent for that interval.
 #[derive(Debug, Default)]
 pub struct CandleCloser {
-    last: Vec<Option<Event>>,
+    /// Per instrument, the last candle of each interval (`aux`) seen: one or two, rarely more.
+    last: Vec<Vec<Event>>,
 }
 
 impl CandleCloser {
     /// Records `ev` (an open candle); returns the previous candle of the same instrument and
     /// interval, closed, when `ev` starts a later interval. A candle older than the one held is
-    /// returned as is, flagged closed (history).
+    /// returned as is, flagged closed (history). Candles of other intervals of the instrument
+    /// (`candles=1m` and `candles=5m` together) are tracked apart.
     pub fn observe(&mut self, ev: &mut Event) -> Option<Event> {
         let i = ev.instrument as usize;
         if self.last.len() <= i {
             if i > 1 << 20 {
                 return None;
             }
-            self.last.resize(i + 1, None);
+            self.last.resize(i + 1, Vec::new());
         }
-        match self.last[i] {
-            Some(prev) if prev.aux == ev.aux && prev.seq > ev.seq => {
-                ev.flags |= flags::CLOSED;
-                None
+        let held = &mut self.last[i];
+        let Some(prev) = held.iter_mut().find(|p| p.aux == ev.aux) else {
+            // a new interval: bounded by the intervals a venue has (a hostile stream of
+            // made-up intervals cannot grow it past this)
+            if held.len() < 32 {
+                held.push(*ev);
             }
-            Some(prev) if prev.aux == ev.aux && prev.seq < ev.seq => {
-                self.last[i] = Some(*ev);
-                let mut closed = prev;
-                closed.flags |= flags::CLOSED;
-                closed.ts_recv = ev.ts_recv;
-                Some(closed)
-            }
-            _ => {
-                self.last[i] = Some(*ev);
-                None
-            }
+            return None;
+        };
+        if prev.seq > ev.seq {
+            ev.flags |= flags::CLOSED;
+            None
+        } else if prev.seq < ev.seq {
+            let mut closed = *prev;
+            *prev = *ev;
+            closed.flags |= flags::CLOSED;
+            closed.ts_recv = ev.ts_recv;
+            Some(closed)
+        } else {
+            *prev = *ev;
+            None
         }
     }
 }
@@ -404,5 +411,34 @@ mod tests {
         assert!(c.observe(&mut old).is_none());
         assert!(old.has(flags::CLOSED));
         assert!(!b.has(flags::CLOSED));
+    }
+    #[test]
+    fn candles_of_two_intervals_close_apart() {
+        let mut c = CandleCloser::default();
+        let ev = |seq: u64, aux: u32, close: i64| Event {
+            seq,
+            aux,
+            v: [1, 2, 0, close, 5],
+            ..Event::default()
+        };
+        // 1m and 5m interleaved, as `candles,candles=5m` delivers them
+        assert!(c.observe(&mut ev(0, 60, 1)).is_none());
+        assert!(c.observe(&mut ev(0, 300, 1)).is_none());
+        assert!(c.observe(&mut ev(0, 60, 2)).is_none());
+        assert!(c.observe(&mut ev(0, 300, 2)).is_none());
+        let closed = c
+            .observe(&mut ev(60_000, 60, 3))
+            .expect("the minute closed");
+        assert_eq!((closed.seq, closed.aux, closed.v[3]), (0, 60, 2));
+        assert!(closed.has(flags::CLOSED));
+        // the five-minute candle is still open, and updates do not close it
+        assert!(c.observe(&mut ev(0, 300, 3)).is_none());
+        assert!(c.observe(&mut ev(120_000, 60, 4)).is_some());
+        let closed = c.observe(&mut ev(300_000, 300, 9)).expect("the 5m closed");
+        assert_eq!((closed.seq, closed.aux, closed.v[3]), (0, 300, 3));
+        // another instrument is its own
+        let mut other = ev(0, 300, 1);
+        other.instrument = 1;
+        assert!(c.observe(&mut other).is_none());
     }
 }

@@ -28,6 +28,25 @@ pub const SNAPSHOT_LIMIT: u32 = 100;
 /// book on subscribe, then diffs; resynced by resubscribing) and `obu50` (`ob.<SYM>.50`,
 /// 20 ms).
 pub const BOOK_VARIANTS: &[&str] = &["order_book_update", "obu", "obu50"];
+/// The candlestick intervals by unified name (`candles=1h` → payload `["1h","BTC_USDT"]`), the
+/// default first (`docs/exchanges.md` §6.3: `10s 1m 5m 15m 30m 1h 4h 8h 1d 7d`, and `30d`).
+/// `10s` has no unified name; `7d` is served as `1w` though Gate counts its weeks from the Unix
+/// epoch (Thursdays), and `30d` as `1M` (a calendar month).
+pub const CANDLES: &[(&str, &str)] = &[
+    ("1m", "1m"),
+    ("5m", "5m"),
+    ("15m", "15m"),
+    ("30m", "30m"),
+    ("1h", "1h"),
+    ("4h", "4h"),
+    ("8h", "8h"),
+    ("1d", "1d"),
+    ("1w", "7d"),
+    ("1M", "30d"),
+];
+/// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
+pub const CANDLE_VARIANTS: &[&str] =
+    &["1m", "5m", "15m", "30m", "1h", "4h", "8h", "1d", "1w", "1M"];
 /// How often the client sends `spot.ping` / `futures.ping` (the gatews SDK's interval).
 pub const PING_EVERY: Duration = Duration::from_secs(10);
 
@@ -77,6 +96,17 @@ impl GateProtocol {
         }
     }
 
+    /// The stream key of the candles of `symbol` in `variant` (one of [`CANDLE_VARIANTS`]; else
+    /// one minute): the argument is Gate's own candle name `<interval>_<SYM>`
+    /// (`spot.candlesticks:1m_BTC_USDT`), what the candles' `n` field holds.
+    pub fn candle_key(&self, symbol: &str, variant: Option<&str>) -> String {
+        let i = crate::venue::protocol::native_interval(CANDLES, variant);
+        self.stream_key(
+            "candlesticks",
+            &format!("{i}_{}", symbol.to_ascii_uppercase()),
+        )
+    }
+
     /// The request frames for `keys` at `time_s` (seconds; Gate refuses requests more than
     /// 60 s away from its clock). Channels that take a list get one frame for all their
     /// symbols; `order_book_update`, `candlesticks` and `obu` take one per frame.
@@ -106,8 +136,10 @@ impl GateProtocol {
                     }
                 }
                 "candlesticks" => {
+                    // `1m_BTC_USDT` → ["1m","BTC_USDT"]
                     for a in args {
-                        out.push(request(time_s, id, channel, event, &["1m", a]));
+                        let (i, sym) = a.split_once('_').unwrap_or(("1m", a));
+                        out.push(request(time_s, id, channel, event, &[i, sym]));
                     }
                 }
                 "obu" => {
@@ -173,6 +205,7 @@ impl Protocol for GateProtocol {
     fn variants(&self, channel: Channel) -> &'static [&'static str] {
         match channel {
             Channel::Book => BOOK_VARIANTS,
+            Channel::Candles => CANDLE_VARIANTS,
             _ => &[],
         }
     }
@@ -181,7 +214,7 @@ impl Protocol for GateProtocol {
             Channel::Trades | Channel::AggTrades => "trades",
             Channel::Bbo => "book_ticker",
             Channel::Book => return vec![self.book_key(symbol, variant)],
-            Channel::Candles => "candlesticks",
+            Channel::Candles => return vec![self.candle_key(symbol, variant)],
         };
         vec![self.stream_key(ch, symbol)]
     }
@@ -255,7 +288,7 @@ mod tests {
             SPOT.stream_key("trades", "BTC_USDT"),
             SPOT.stream_key("order_book_update", "BTC_USDT"),
             SPOT.stream_key("trades", "ETH_USDT"),
-            SPOT.stream_key("candlesticks", "BTC_USDT"),
+            SPOT.stream_key("candlesticks", "1m_BTC_USDT"),
             SPOT.stream_key("book_ticker", "BTC_USDT"),
             SPOT.stream_key("obu", "ob.BTC_USDT.400"),
         ];
@@ -369,10 +402,55 @@ mod tests {
         );
         assert_eq!(
             SPOT.streams("BTC_USDT", Channel::Candles, None),
-            ["spot.candlesticks:BTC_USDT"]
+            ["spot.candlesticks:1m_BTC_USDT"]
         );
         let l = FUTURES.limits();
         assert_eq!(l.rest_weight_per_minute, 1200);
         assert!(l.max_streams >= l.streams_per_msg);
+    }
+    #[test]
+    fn candle_intervals_are_variants() {
+        for (p, pre) in [(&SPOT, "spot"), (&FUTURES, "futures")] {
+            let v = p.variants(Channel::Candles);
+            assert_eq!(v.len(), CANDLES.len());
+            for ((u, native), w) in CANDLES.iter().zip(v) {
+                assert_eq!(u, w);
+                let s = p.streams("btc_usdt", Channel::Candles, Some(u));
+                assert_eq!(s, [format!("{pre}.candlesticks:{native}_BTC_USDT")]);
+                assert_eq!(
+                    p.frames(&s, 2, "subscribe", 9),
+                    [format!(
+                        r#"{{"time":9,"id":2,"channel":"{pre}.candlesticks","event":"subscribe","payload":["{native}","BTC_USDT"]}}"#
+                    )]
+                );
+                assert_eq!(
+                    p.frames(&s, 3, "unsubscribe", 9),
+                    [format!(
+                        r#"{{"time":9,"id":3,"channel":"{pre}.candlesticks","event":"unsubscribe","payload":["{native}","BTC_USDT"]}}"#
+                    )]
+                );
+                // the parser reads Gate's interval back as the unified one's
+                assert_eq!(
+                    crate::venue::gateio::normalize::interval_seconds(native),
+                    crate::venue::protocol::candle_seconds(u),
+                    "{native}"
+                );
+            }
+            // two intervals of one pair: one frame each
+            let mut two = p.streams("BTC_USDT", Channel::Candles, None);
+            two.extend(p.streams("BTC_USDT", Channel::Candles, Some("1h")));
+            let f = p.frames(&two, 4, "subscribe", 1);
+            assert_eq!(f.len(), 2);
+            assert!(
+                f[0].ends_with(r#""payload":["1m","BTC_USDT"]}"#),
+                "{}",
+                f[0]
+            );
+            assert!(
+                f[1].ends_with(r#""payload":["1h","BTC_USDT"]}"#),
+                "{}",
+                f[1]
+            );
+        }
     }
 }

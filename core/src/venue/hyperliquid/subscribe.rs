@@ -21,13 +21,27 @@ pub const HEARTBEAT: Duration = Duration::from_secs(30);
 /// `{"method":"ping"}` (answered by `{"channel":"pong"}`).
 pub const PING: &str = "{\"method\":\"ping\"}";
 
-/// The stream key of `coin` on `channel`.
+/// The candle intervals (`candles=1h`), the default first: the unified names are
+/// Hyperliquid's own (`docs/exchanges.md` §7.5).
+pub const CANDLE_VARIANTS: &[&str] = &[
+    "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "12h", "1d", "3d", "1w", "1M",
+];
+
+/// The stream key of `coin` on `channel` (candles: one minute).
 pub fn stream_name(coin: &str, channel: Channel) -> String {
+    stream_variant(coin, channel, None)
+}
+
+/// [`stream_name`] in `variant` (an interval of [`CANDLE_VARIANTS`] for candles).
+pub fn stream_variant(coin: &str, channel: Channel, variant: Option<&str>) -> String {
     match channel {
         Channel::Trades | Channel::AggTrades => format!("trades:{coin}"),
         Channel::Bbo => format!("bbo:{coin}"),
         Channel::Book => format!("l2Book:{coin}"),
-        Channel::Candles => format!("candle:{coin}:1m"),
+        Channel::Candles => format!(
+            "candle:{coin}:{}",
+            crate::venue::protocol::variant_or_default(CANDLE_VARIANTS, variant)
+        ),
     }
 }
 
@@ -95,8 +109,14 @@ impl Protocol for HyperliquidProtocol {
     fn ws_path(&self, _stream: &str) -> &'static str {
         WS_PATH
     }
-    fn streams(&self, symbol: &str, channel: Channel, _variant: Option<&str>) -> Vec<String> {
-        vec![stream_name(symbol, channel)]
+    fn variants(&self, channel: Channel) -> &'static [&'static str] {
+        match channel {
+            Channel::Candles => CANDLE_VARIANTS,
+            _ => &[],
+        }
+    }
+    fn streams(&self, symbol: &str, channel: Channel, variant: Option<&str>) -> Vec<String> {
+        vec![stream_variant(symbol, channel, variant)]
     }
     /// One frame per stream (a subscription names one type and coin); requests carry no id.
     fn subscribe(&self, streams: &[String], _id: u64) -> Vec<String> {
@@ -189,6 +209,36 @@ mod tests {
         );
         assert!(p.heartbeat().unwrap().0.as_secs() < p.limits().idle_timeout_secs);
         assert_eq!(p.resync("BTC", None), Resync::None);
+    }
+
+    #[test]
+    fn candle_intervals_are_variants() {
+        let p = &PROTOCOL;
+        assert_eq!(p.variants(Channel::Candles), CANDLE_VARIANTS);
+        for v in CANDLE_VARIANTS {
+            let s = p.streams("BTC", Channel::Candles, Some(v));
+            assert_eq!(s, [format!("candle:BTC:{v}")]);
+            assert_eq!(
+                crate::venue::hyperliquid::interval_seconds(v),
+                crate::venue::protocol::candle_seconds(v)
+            );
+        }
+        let mut two = p.streams("BTC", Channel::Candles, None);
+        two.extend(p.streams("BTC", Channel::Candles, Some("1M")));
+        assert_eq!(
+            p.subscribe(&two, 1),
+            [
+                r#"{"method":"subscribe","subscription":{"type":"candle","coin":"BTC","interval":"1m"}}"#,
+                r#"{"method":"subscribe","subscription":{"type":"candle","coin":"BTC","interval":"1M"}}"#,
+            ]
+        );
+        assert_eq!(
+            p.unsubscribe(&two[1..], 2),
+            [
+                r#"{"method":"unsubscribe","subscription":{"type":"candle","coin":"BTC","interval":"1M"}}"#
+            ]
+        );
+        assert!(p.variants(Channel::Book).is_empty());
     }
 
     #[test]

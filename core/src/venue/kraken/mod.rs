@@ -43,7 +43,7 @@ mod fast;
 mod subscribe;
 pub mod wire;
 
-pub use subscribe::{unified, KrakenProtocol, PROTOCOL};
+pub use subscribe::{unified, KrakenProtocol, CANDLES, CANDLE_VARIANTS, PROTOCOL};
 
 use crate::decimal;
 use crate::event::{

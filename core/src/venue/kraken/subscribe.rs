@@ -7,7 +7,9 @@
 //!   formatted with (and the exponents, when it arrives before the pair's first message).
 //! * One subscribe frame per channel, naming all its symbols:
 //!   `{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10},"req_id":1}`.
-//!   BBO is the ticker with `"event_trigger":"bbo"`; candles are `ohlc` with `"interval":1`.
+//!   BBO is the ticker with `"event_trigger":"bbo"`; candles are `ohlc` with `"interval":1`
+//!   (minutes), or the interval chosen: `ohlc.60:BTC/USD` is `ohlc` at 60 minutes, and each
+//!   interval gets its own frame (an `ohlc` request takes one interval).
 //! * The client pings (`{"method":"ping"}`) every 30 s; the server also sends `heartbeat`.
 //! * A book resyncs by resubscribing: the venue sends a new snapshot.
 
@@ -35,6 +37,31 @@ fn book_channel(variant: Option<&str>) -> String {
     match variant_or_default(BOOK_VARIANTS, variant) {
         d if d == BOOK_VARIANTS[0] => "book".to_string(),
         d => format!("book.{d}"),
+    }
+}
+
+/// The `ohlc` intervals by unified name (`candles=1h` → `"interval":60`, minutes), the default
+/// first (`docs/exchanges.md` §9.2: 1 5 15 30 60 240 1440 10080 21600; 21600, fifteen days,
+/// has no unified name).
+pub const CANDLES: &[(&str, &str)] = &[
+    ("1m", "1"),
+    ("5m", "5"),
+    ("15m", "15"),
+    ("30m", "30"),
+    ("1h", "60"),
+    ("4h", "240"),
+    ("1d", "1440"),
+    ("1w", "10080"),
+];
+/// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
+pub const CANDLE_VARIANTS: &[&str] = &["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"];
+
+/// The channel part of a candle stream key: `ohlc` at one minute, `ohlc.<minutes>` at another
+/// interval (`ohlc.60:BTC/USD`).
+fn ohlc_channel(variant: Option<&str>) -> String {
+    match crate::venue::protocol::native_interval(CANDLES, variant) {
+        m if m == CANDLES[0].1 => "ohlc".to_string(),
+        m => format!("ohlc.{m}"),
     }
 }
 
@@ -128,8 +155,8 @@ fn frames(method: &str, streams: &[String], id: u64) -> Vec<String> {
         .enumerate()
         .map(|(i, (ch, symbols))| {
             let clean = |s: &str| s.replace(['"', '\\'], "");
-            // `book.100` is the `book` channel at depth 100
-            let name = if ch.starts_with("book.") { "book" } else { ch };
+            // `book.100` is the `book` channel at depth 100, `ohlc.60` `ohlc` at 60 minutes
+            let name = ch.split_once('.').map_or(ch, |(c, _)| c);
             let mut f = format!(
                 "{{\"method\":\"{method}\",\"params\":{{\"channel\":\"{}\"",
                 clean(name)
@@ -153,6 +180,16 @@ fn frames(method: &str, streams: &[String], id: u64) -> Vec<String> {
                 }
                 "ticker" => f.push_str(",\"event_trigger\":\"bbo\""),
                 "ohlc" => f.push_str(",\"interval\":1"),
+                _ if ch.starts_with("ohlc.") => {
+                    // minutes: digits only, whatever the key holds
+                    let m: String = ch["ohlc.".len()..]
+                        .chars()
+                        .filter(char::is_ascii_digit)
+                        .take(6)
+                        .collect();
+                    let m = if m.is_empty() { "1" } else { m.as_str() };
+                    let _ = write!(f, ",\"interval\":{m}");
+                }
                 _ => {}
             }
             // one request id per frame: id, id+1, … (acks echo it)
@@ -175,6 +212,7 @@ impl Protocol for KrakenProtocol {
     fn variants(&self, channel: Channel) -> &'static [&'static str] {
         match channel {
             Channel::Book => BOOK_VARIANTS,
+            Channel::Candles => CANDLE_VARIANTS,
             _ => &[],
         }
     }
@@ -186,7 +224,7 @@ impl Protocol for KrakenProtocol {
             ],
             Channel::Trades | Channel::AggTrades => vec![stream("trade", symbol)],
             Channel::Bbo => vec![stream("ticker", symbol)],
-            Channel::Candles => vec![stream("ohlc", symbol)],
+            Channel::Candles => vec![stream(&ohlc_channel(variant), symbol)],
         }
     }
     fn subscribe(&self, streams: &[String], id: u64) -> Vec<String> {
@@ -317,6 +355,56 @@ mod tests {
         assert_eq!(f.len(), 3);
         assert!(f[1].contains(r#""symbol":["BTC/USD"],"depth":25"#));
         assert!(f[2].contains(r#""symbol":["ETH/USD"],"depth":1000"#));
+    }
+
+    #[test]
+    fn ohlc_intervals_are_variants_one_frame_each() {
+        let p = &PROTOCOL;
+        assert_eq!(p.variants(Channel::Candles), CANDLE_VARIANTS);
+        assert_eq!(
+            p.streams("XBT/USD", Channel::Candles, None),
+            ["ohlc:BTC/USD"]
+        );
+        assert_eq!(
+            p.streams("XBT/USD", Channel::Candles, Some("1h")),
+            ["ohlc.60:BTC/USD"]
+        );
+        for ((u, minutes), w) in CANDLES.iter().zip(CANDLE_VARIANTS) {
+            assert_eq!(u, w);
+            let s = p.streams("BTC/USD", Channel::Candles, Some(u));
+            let f = p.subscribe(&s, 1);
+            assert_eq!(
+                f,
+                [format!(
+                    r#"{{"method":"subscribe","params":{{"channel":"ohlc","symbol":["BTC/USD"],"interval":{minutes}}},"req_id":1}}"#
+                )]
+            );
+            let m: u32 = minutes.parse().unwrap();
+            assert_eq!(Some(m * 60), crate::venue::protocol::candle_seconds(u));
+        }
+        // 1m and 5m of two pairs: one frame per interval, each naming both pairs
+        let mut s = Vec::new();
+        for sym in ["BTC/USD", "ETH/USD"] {
+            for v in [None, Some("5m")] {
+                s.extend(p.streams(sym, Channel::Candles, v));
+            }
+        }
+        assert_eq!(
+            p.subscribe(&s, 3),
+            [
+                r#"{"method":"subscribe","params":{"channel":"ohlc","symbol":["BTC/USD","ETH/USD"],"interval":1},"req_id":3}"#,
+                r#"{"method":"subscribe","params":{"channel":"ohlc","symbol":["BTC/USD","ETH/USD"],"interval":5},"req_id":4}"#,
+            ]
+        );
+        assert_eq!(
+            p.unsubscribe(&s[1..2], 9),
+            [
+                r#"{"method":"unsubscribe","params":{"channel":"ohlc","symbol":["BTC/USD"],"interval":5},"req_id":9}"#
+            ]
+        );
+        // a hostile key cannot break the JSON
+        let f = &p.subscribe(&["ohlc.5\"x:BTC/USD".to_string()], 1)[0];
+        assert!(sonic_rs::from_str::<sonic_rs::Value>(f).is_ok(), "{f}");
     }
 
     #[test]

@@ -36,6 +36,31 @@ pub const BOOK_VARIANTS: &[&str] = &["books", "books5", "books-l2-tbt", "books50
 /// and `trades-all` (one trade per fill, on `/ws/v5/business`).
 pub const TRADES_VARIANTS: &[&str] = &["trades", "trades-all"];
 
+/// The candle channels by unified interval (`candles=1h` → `candle1H`), the default first.
+/// Six hours and longer take the `utc` channels: OKX's plain `candle6H`…`candle1M` open at
+/// 00:00 Hong Kong time (UTC+8), the `…utc` ones at 00:00 UTC like every other venue's.
+pub const CANDLES: &[(&str, &str)] = &[
+    ("1m", "candle1m"),
+    ("1s", "candle1s"),
+    ("3m", "candle3m"),
+    ("5m", "candle5m"),
+    ("15m", "candle15m"),
+    ("30m", "candle30m"),
+    ("1h", "candle1H"),
+    ("2h", "candle2H"),
+    ("4h", "candle4H"),
+    ("6h", "candle6Hutc"),
+    ("12h", "candle12Hutc"),
+    ("1d", "candle1Dutc"),
+    ("3d", "candle3Dutc"),
+    ("1w", "candle1Wutc"),
+    ("1M", "candle1Mutc"),
+];
+/// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
+pub const CANDLE_VARIANTS: &[&str] = &[
+    "1m", "1s", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d", "3d", "1w", "1M",
+];
+
 /// A stream key is `channel:instId` (`books:BTC-USDT`).
 fn split(stream: &str) -> (&str, &str) {
     stream.split_once(':').unwrap_or((stream, ""))
@@ -89,6 +114,7 @@ impl Protocol for OkxProtocol {
         match channel {
             Channel::Trades => TRADES_VARIANTS,
             Channel::Book => BOOK_VARIANTS,
+            Channel::Candles => CANDLE_VARIANTS,
             _ => &[],
         }
     }
@@ -99,7 +125,7 @@ impl Protocol for OkxProtocol {
             Channel::AggTrades => "trades",
             Channel::Bbo => "bbo-tbt",
             Channel::Book => pick(BOOK_VARIANTS, variant),
-            Channel::Candles => "candle1m",
+            Channel::Candles => crate::venue::protocol::native_interval(CANDLES, variant),
         };
         vec![format!("{c}:{symbol}")]
     }
@@ -225,7 +251,7 @@ mod tests {
         let p = &PROTOCOL;
         assert_eq!(p.variants(Channel::Book), BOOK_VARIANTS);
         assert_eq!(p.variants(Channel::Trades), ["trades", "trades-all"]);
-        assert!(p.variants(Channel::Candles).is_empty());
+        assert_eq!(p.variants(Channel::Candles)[0], "1m");
         for (v, stream) in [
             (None, "books:BTC-USDT"),
             (Some("books"), "books:BTC-USDT"),
@@ -265,6 +291,45 @@ mod tests {
             p.streams("BTC-USDT", Channel::AggTrades, None),
             ["trades:BTC-USDT"]
         );
+    }
+
+    #[test]
+    fn candle_intervals_choose_the_channel() {
+        let p = &PROTOCOL;
+        let v = p.variants(Channel::Candles);
+        assert_eq!(v.len(), CANDLES.len());
+        for ((u, native), w) in CANDLES.iter().zip(v) {
+            assert_eq!(u, w);
+            let s = p.streams("BTC-USDT", Channel::Candles, Some(u));
+            assert_eq!(s, [format!("{native}:BTC-USDT")]);
+            // every candle channel is on the business endpoint
+            assert_eq!(p.ws_path(&s[0]), BUSINESS);
+            // the parser reads the channel's interval back as the unified one's
+            assert_eq!(
+                crate::venue::okx::bar_seconds(&native["candle".len()..]),
+                crate::venue::protocol::candle_seconds(u),
+                "{native}"
+            );
+        }
+        let mut two = p.streams("BTC-USDT", Channel::Candles, None);
+        two.extend(p.streams("BTC-USDT", Channel::Candles, Some("5m")));
+        assert_eq!(
+            p.subscribe(&two, 8),
+            [
+                r#"{"id":"8","op":"subscribe","args":[{"channel":"candle1m","instId":"BTC-USDT"},{"channel":"candle5m","instId":"BTC-USDT"}]}"#
+            ]
+        );
+        assert_eq!(
+            p.unsubscribe(&two[1..], 9),
+            [
+                r#"{"id":"9","op":"unsubscribe","args":[{"channel":"candle5m","instId":"BTC-USDT"}]}"#
+            ]
+        );
+        assert_eq!(
+            p.streams("BTC-USDT", Channel::Candles, Some("1d")),
+            ["candle1Dutc:BTC-USDT"]
+        );
+        assert!(!v.contains(&"8h"), "OKX has no 8-hour candles");
     }
 
     #[test]
