@@ -113,6 +113,25 @@ impl Run {
         }
     }
 
+    /// Pauses the stream (a stall of up to 3 s) and waits, up to 2.5 s, for the feed to drain
+    /// and its book to equal the simulator's frozen one; the last difference otherwise. The
+    /// stream resumes as soon as they agree.
+    fn agree_in_a_pause(&mut self, venue: Venue, depth: Option<usize>) -> Result<(), String> {
+        self.sim.inject(Fault::Stall(Duration::from_secs(3)));
+        let t0 = Instant::now();
+        let agreed = loop {
+            self.pump();
+            match self.books_agree_to(venue, depth) {
+                Ok(()) => break Ok(()),
+                Err(e) if t0.elapsed() > Duration::from_millis(2500) => break Err(e),
+                Err(_) => {}
+            }
+        };
+        // a zero stall ends the pause now
+        self.sim.inject(Fault::Stall(Duration::ZERO));
+        agreed
+    }
+
     /// The feed's book equals the simulator's (after a pause in the stream), to `depth` levels
     /// (default: the venue's default book's).
     fn books_agree_to(&mut self, venue: Venue, depth: Option<usize>) -> Result<(), String> {
@@ -227,12 +246,7 @@ fn check(venue: Venue, channels: &str, expect: Expect) {
         "{venue}: checksum mismatch without a fault"
     );
     // pause the stream, let the feed drain, compare books level for level
-    r.sim.inject(Fault::Stall(Duration::from_millis(1500)));
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_millis(600) {
-        r.pump();
-    }
-    if let Err(e) = r.books_agree_to(venue, expect.depth) {
+    if let Err(e) = r.agree_in_a_pause(venue, expect.depth) {
         panic!("{venue} {channels}: {e}");
     }
     // the book came on the stream chosen, not on the default one
@@ -288,12 +302,7 @@ fn check(venue: Venue, channels: &str, expect: Expect) {
                 && r.feed.book(venue, &r.symbol).is_some()
         },
     );
-    r.sim.inject(Fault::Stall(Duration::from_millis(1500)));
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_millis(600) {
-        r.pump();
-    }
-    if let Err(e) = r.books_agree_to(venue, expect.depth) {
+    if let Err(e) = r.agree_in_a_pause(venue, expect.depth) {
         panic!("{venue} {channels} after resync: {e}");
     }
     let stats = r.sim.stats();

@@ -299,35 +299,29 @@ fn stream_candles_of_two_intervals() {
     let dir = std::env::temp_dir().join(format!("tickwire-candles-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (_sim, url, ca) = start_sim(&dir);
-    let out = bin()
-        .args([
-            "stream",
-            "binance:BTCUSDT:candles,candles=5m",
-            "--endpoint",
-            &url,
-            "--duration",
-            "3",
-            "--ca",
-        ])
-        .arg(&ca)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let has = |lines: &[serde_json::Value], secs: u64| {
+        lines
+            .iter()
+            .any(|l| l["kind"] == "candle" && l["symbol"] == "BTCUSDT" && l["interval_s"] == secs)
+    };
+    let (lines, err) = stream_until(
+        bin()
+            .args([
+                "stream",
+                "binance:BTCUSDT:candles,candles=5m",
+                "--endpoint",
+                &url,
+                "--duration",
+                "20",
+                "--ca",
+            ])
+            .arg(&ca),
+        |lines| has(lines, 60) && has(lines, 300),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     for secs in [60, 300] {
         assert!(
-            lines.iter().any(|l| l["kind"] == "candle"
-                && l["symbol"] == "BTCUSDT"
-                && l["interval_s"] == secs),
-            "no {secs} s candle in {} lines",
+            has(&lines, secs),
+            "no {secs} s candle in {} lines; stderr: {err}",
             lines.len()
         );
     }

@@ -10,7 +10,8 @@ pub enum Fault {
     /// Drop every client connection abruptly (TCP shutdown, no close frame).
     Disconnect,
     /// Stop producing and sending market data for this long; connections stay open and pings
-    /// continue. The source pauses, so nothing is lost (books stay consistent afterwards).
+    /// continue. The source pauses, so nothing is lost (books stay consistent afterwards). A new
+    /// stall replaces the one in effect: `Stall(Duration::ZERO)` ends it now.
     Stall(Duration),
     /// Send each of the next `n` data frames twice.
     Duplicate(u32),
