@@ -29,9 +29,10 @@ pub const SNAPSHOT_LIMIT: u32 = 100;
 /// 20 ms).
 pub const BOOK_VARIANTS: &[&str] = &["order_book_update", "obu", "obu50"];
 /// The candlestick intervals by unified name (`candles=1h` → payload `["1h","BTC_USDT"]`), the
-/// default first (`docs/exchanges.md` §6.3: `10s 1m 5m 15m 30m 1h 4h 8h 1d 7d`, and `30d`).
-/// `10s` has no unified name; `7d` is served as `1w` though Gate counts its weeks from the Unix
-/// epoch (Thursdays), and `30d` as `1M` (a calendar month).
+/// default first (`docs/exchanges.md` §6.3, the WebSocket table: `10s 1m 5m 15m 30m 1h 4h 8h
+/// 1d 7d`). `10s` has no unified name; `7d` is served as `1w` though Gate counts its weeks from
+/// the Unix epoch (Thursdays). REST candlesticks also take `30d`, but the WebSocket table does
+/// not list it, so no month is offered.
 pub const CANDLES: &[(&str, &str)] = &[
     ("1m", "1m"),
     ("5m", "5m"),
@@ -42,11 +43,9 @@ pub const CANDLES: &[(&str, &str)] = &[
     ("8h", "8h"),
     ("1d", "1d"),
     ("1w", "7d"),
-    ("1M", "30d"),
 ];
 /// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
-pub const CANDLE_VARIANTS: &[&str] =
-    &["1m", "5m", "15m", "30m", "1h", "4h", "8h", "1d", "1w", "1M"];
+pub const CANDLE_VARIANTS: &[&str] = &["1m", "5m", "15m", "30m", "1h", "4h", "8h", "1d", "1w"];
 /// How often the client sends `spot.ping` / `futures.ping` (the gatews SDK's interval).
 pub const PING_EVERY: Duration = Duration::from_secs(10);
 
