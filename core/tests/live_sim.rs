@@ -599,6 +599,68 @@ fn book_variant_1000ms_syncs_over_rest() {
     sim.shutdown();
 }
 
+/// `book=depth20`: Binance's partial book, a top-20 image every 100 ms: live without any REST
+/// snapshot, never deeper than 20, and in a pause its top is the venue's last best bid/offer.
+#[test]
+fn book_variant_depth20_is_a_top_n_image_without_rest() {
+    let sim = sim(1500);
+    let mut feed = FeedBuilder::new()
+        .endpoint(sim.ws_url())
+        .rest_endpoint(sim.rest_url())
+        .ca_pem(sim.ca_pem().as_bytes().to_vec())
+        .subscribe(Subscription::parse("binance:BTCUSDT:trades,bbo,book=depth20").unwrap())
+        .start()
+        .expect("feed");
+    let mut seen = Seen::default();
+    seen.until(
+        &mut feed,
+        "images from btcusdt@depth20, and quotes",
+        15,
+        |s, f| {
+            live(f)
+                && f.metrics().books.snapshots >= 5
+                && s.events.iter().any(|e| e.kind == Kind::Quote as u8)
+        },
+    );
+    // pause the venue and drain: the book's top is a best bid/offer the venue announced (the
+    // image is taken every 100 ms, so not necessarily the last one)
+    sim.inject(Fault::Stall(Duration::from_secs(3)));
+    let until = Instant::now() + Duration::from_millis(500);
+    seen.until(&mut feed, "a drained pause", 3, |_, _| {
+        Instant::now() >= until
+    });
+    let book = feed.book(Venue::Binance, "BTCUSDT").expect("live book");
+    let (bid, ask) = (book.best_bid().expect("bid"), book.best_ask().expect("ask"));
+    assert!(
+        seen.events.iter().any(|q| q.kind == Kind::Quote as u8
+            && (q.v[0], q.v[1], q.v[2], q.v[3]) == (bid.px, bid.qty, ask.px, ask.qty)),
+        "top {bid:?} / {ask:?} was never a quote"
+    );
+    sim.inject(Fault::Stall(Duration::ZERO));
+    let book = feed.book(Venue::Binance, "BTCUSDT").expect("live book");
+    let (bids, asks) = book.top(usize::MAX);
+    assert!(
+        (1..=20).contains(&bids.len()) && (1..=20).contains(&asks.len()),
+        "{} bids, {} asks",
+        bids.len(),
+        asks.len()
+    );
+    let stats = sim.stats();
+    assert_eq!(stats.rest_requests, 0, "a partial book needs no snapshot");
+    let sent = stats.frames_per_stream;
+    assert!(
+        sent.get("btcusdt@depth20@100ms").is_some_and(|n| *n > 0),
+        "{sent:?}"
+    );
+    assert!(
+        !sent.keys().any(|k| k.starts_with("btcusdt@depth@")),
+        "the diff stream was subscribed: {sent:?}"
+    );
+    assert_eq!(seen.count(StatusCode::Gap), 0);
+    feed.shutdown();
+    sim.shutdown();
+}
+
 /// Stage timing (a benchmark aid) is off by default; on, every delivered trade is counted in each
 /// stage's histogram, over two shards, and a reset empties them. Counts only: nothing timed.
 #[test]

@@ -128,9 +128,11 @@ fn request(method: &str, streams: &[String], id: u64) -> String {
     s
 }
 
-/// The diff-depth speeds a spec may choose (`book=1000ms`), the default first: `100ms`
-/// (`@depth@100ms`) and `1000ms` (`@depth`). Either is seeded over REST.
-pub const BOOK_VARIANTS: &[&str] = &["100ms", "1000ms"];
+/// The book streams a spec may choose, the default first: the diff-depth speeds `100ms`
+/// (`@depth@100ms`) and `1000ms` (`@depth`), seeded over REST; and the partial books `depth5`,
+/// `depth10`, `depth20` (`@depth20@100ms`), a top-N image every 100 ms that needs no seeding
+/// and has nothing to resync (`docs/exchanges.md` §1.3).
+pub const BOOK_VARIANTS: &[&str] = &["100ms", "1000ms", "depth5", "depth10", "depth20"];
 
 /// The kline intervals of spot (`candles=5m` → `@kline_5m`), the default first: the unified
 /// names are Binance's own (`docs/exchanges.md` §1.3; `1s` is spot only).
@@ -213,6 +215,9 @@ impl crate::venue::protocol::Protocol for BinanceProtocol {
             C::Book => {
                 return match crate::venue::protocol::variant_or_default(BOOK_VARIANTS, variant) {
                     "1000ms" => vec![format!("{}@depth", symbol.to_ascii_lowercase())],
+                    partial @ ("depth5" | "depth10" | "depth20") => {
+                        vec![format!("{}@{partial}@100ms", symbol.to_ascii_lowercase())]
+                    }
                     _ => vec![stream_name(symbol, Channel::Book)],
                 }
             }
@@ -244,8 +249,11 @@ impl crate::venue::protocol::Protocol for BinanceProtocol {
     fn rest_origin(&self) -> &'static str {
         endpoints(self.0).rest
     }
-    /// A REST snapshot, whatever the diff stream's speed.
-    fn resync(&self, symbol: &str, _variant: Option<&str>) -> crate::venue::protocol::Resync {
+    /// A REST snapshot, whatever the diff stream's speed; partial books bring their own.
+    fn resync(&self, symbol: &str, variant: Option<&str>) -> crate::venue::protocol::Resync {
+        if crate::venue::protocol::variant_or_default(BOOK_VARIANTS, variant).starts_with("depth") {
+            return crate::venue::protocol::Resync::None;
+        }
         let ep = endpoints(self.0);
         crate::venue::protocol::Resync::Rest(format!(
             "{}?symbol={}&limit={}",
@@ -304,7 +312,19 @@ mod tests {
     fn depth_speeds_are_variants() {
         use crate::venue::protocol::{Channel as C, Protocol, Resync};
         for p in [&BINANCE_SPOT, &BINANCE_USDM, &BINANCE_COINM] {
-            assert_eq!(p.variants(C::Book), ["100ms", "1000ms"]);
+            assert_eq!(
+                p.variants(C::Book),
+                ["100ms", "1000ms", "depth5", "depth10", "depth20"]
+            );
+            for n in [5, 10, 20] {
+                let v = format!("depth{n}");
+                assert_eq!(
+                    p.streams("BTCUSDT", C::Book, Some(&v)),
+                    [format!("btcusdt@depth{n}@100ms")]
+                );
+                assert!(matches!(p.resync("BTCUSDT", Some(&v)), Resync::None));
+            }
+            assert!(matches!(p.resync("BTCUSDT", None), Resync::Rest(_)));
             assert_eq!(p.streams("BTCUSDT", C::Book, None), ["btcusdt@depth@100ms"]);
             let slow = p.streams("BTCUSDT", C::Book, Some("1000ms"));
             assert_eq!(slow, ["btcusdt@depth"]);
