@@ -11,19 +11,18 @@
 
 pub use super::candle::Weeks;
 use super::candle::{candle_open, next_open};
-use super::hub::{ConnHandle, DataMsg, Out};
+use super::hub::{DataMsg, Out};
 use super::tls::Stream;
 use super::{lock, now_ms, Shared};
 use crate::event::{Side, Venue};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, TryRecvError};
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tungstenite::protocol::{Role, WebSocketConfig};
-use tungstenite::{Error as WsError, Message, WebSocket};
+use tungstenite::{Error as WsError, Message};
 
 /// Levels per side the neutral market keeps at most: every venue's default book subscription
 /// (OKX 400, Bybit 50, Kraken 100, …) covers the whole simulated book, so a client's book
@@ -656,50 +655,25 @@ pub(crate) fn serve(
     shared: &Shared,
     dialect: &dyn Dialect,
     market: &NeutralMarket,
-    mut stream: Stream,
+    stream: Stream,
     path: &str,
     key: Option<Vec<u8>>,
     rest: Vec<u8>,
     id: u64,
 ) {
-    let (true, Some(key)) = (dialect.accepts(path), key) else {
-        let body = "{\"code\":404,\"msg\":\"Not found\"}";
-        let _ = write!(
-            stream,
-            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = stream.flush();
-        return;
-    };
-    let accept = tungstenite::handshake::derive_accept_key(&key);
-    let resp = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-    );
-    // registered before the client can see the upgrade: a fault injected as soon as the client
-    // is connected reaches this connection too
-    let (tx, rx) = mpsc::channel::<Arc<Out>>();
-    let backlog = Arc::new(AtomicUsize::new(0));
-    shared.hub.register(ConnHandle {
-        id,
-        tx,
-        backlog: backlog.clone(),
-        sock: stream.tcp().try_clone().ok(),
-    });
-    if stream
-        .write_all(resp.as_bytes())
-        .and_then(|_| stream.flush())
-        .is_err()
-    {
+    const NOT_FOUND: &str = "{\"code\":404,\"msg\":\"Not found\"}";
+    if !dialect.accepts(path) {
+        super::ws::not_found(stream, NOT_FOUND);
         return;
     }
-    let _ = stream
-        .tcp()
-        .set_read_timeout(Some(Duration::from_millis(1)));
-    let mut config = WebSocketConfig::default();
-    config.max_message_size = Some(1 << 20);
-    config.max_frame_size = Some(1 << 20);
-    let mut ws = WebSocket::from_partially_read(stream, rest, Role::Server, Some(config));
+    let Some(super::ws::Upgraded {
+        mut ws,
+        rx,
+        backlog,
+    }) = super::ws::upgrade(shared, stream, key, rest, id, NOT_FOUND)
+    else {
+        return;
+    };
 
     let c = &shared.counters;
     c.ws_connections.fetch_add(1, Ordering::Relaxed);

@@ -327,24 +327,39 @@ fn would_block(e: &WsError) -> bool {
     matches!(e, WsError::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
 }
 
-/// Serves one upgraded connection until it closes, the lifetime ends, or the simulator stops.
-pub(crate) fn serve(
+/// A connection upgraded to a WebSocket and registered with the hub.
+pub(crate) struct Upgraded {
+    pub ws: WebSocket<Stream>,
+    /// What the hub sends this connection.
+    pub rx: mpsc::Receiver<Arc<Out>>,
+    /// Frames queued for it.
+    pub backlog: Arc<AtomicUsize>,
+}
+
+/// Answers `404` with a JSON `body` and closes.
+pub(crate) fn not_found(mut stream: Stream, body: &str) {
+    let _ = write!(
+        stream,
+        "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
+
+/// Completes the WebSocket upgrade of `stream` (its request carried `key`; `rest` is what was
+/// read past the request head), registering the connection with the hub first. `None` when
+/// there is no key (a `404` with `body` is sent) or the client has gone.
+pub(crate) fn upgrade(
     shared: &Shared,
     mut stream: Stream,
-    path: &str,
     key: Option<Vec<u8>>,
     rest: Vec<u8>,
     id: u64,
-) {
-    let (Some((combined, initial)), Some(key)) = (parse_path(path), key) else {
-        let body = "{\"code\":-1,\"msg\":\"Not found\"}";
-        let _ = write!(
-            stream,
-            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = stream.flush();
-        return;
+    body: &str,
+) -> Option<Upgraded> {
+    let Some(key) = key else {
+        not_found(stream, body);
+        return None;
     };
     let accept = tungstenite::handshake::derive_accept_key(&key);
     let resp = format!(
@@ -365,7 +380,7 @@ pub(crate) fn serve(
         .and_then(|_| stream.flush())
         .is_err()
     {
-        return;
+        return None;
     }
     let _ = stream
         .tcp()
@@ -373,7 +388,38 @@ pub(crate) fn serve(
     let mut config = WebSocketConfig::default();
     config.max_message_size = Some(1 << 20);
     config.max_frame_size = Some(1 << 20);
-    let mut ws = WebSocket::from_partially_read(stream, rest, Role::Server, Some(config));
+    let ws = WebSocket::from_partially_read(stream, rest, Role::Server, Some(config));
+    Some(Upgraded { ws, rx, backlog })
+}
+
+/// Serves one upgraded connection until it closes, the lifetime ends, or the simulator stops.
+pub(crate) fn serve(
+    shared: &Shared,
+    stream: Stream,
+    path: &str,
+    key: Option<Vec<u8>>,
+    rest: Vec<u8>,
+    id: u64,
+) {
+    let Some((combined, initial)) = parse_path(path) else {
+        not_found(stream, "{\"code\":-1,\"msg\":\"Not found\"}");
+        return;
+    };
+    let Some(Upgraded {
+        mut ws,
+        rx,
+        backlog,
+    }) = upgrade(
+        shared,
+        stream,
+        key,
+        rest,
+        id,
+        "{\"code\":-1,\"msg\":\"Not found\"}",
+    )
+    else {
+        return;
+    };
 
     let mut s = Session {
         shared,
