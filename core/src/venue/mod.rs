@@ -127,6 +127,7 @@ impl ParseStats {
     /// Counts one frame (or REST body) and what became of it, and makes it all or nothing: a
     /// frame that fails leaves none of its events in `out` (never half a book update).
     /// `before` is `out.len()` before the frame; returns `result`.
+    #[inline]
     pub(crate) fn account(
         &mut self,
         result: Result<Control, ParseError>,
@@ -151,6 +152,7 @@ impl ParseStats {
 
 /// A text frame's UTF-8 check (RFC 6455 text frames are UTF-8; checked once, so the JSON
 /// readers after it can skip their own).
+#[inline]
 pub(crate) fn text(frame: &[u8]) -> Result<&str, ParseError> {
     std::str::from_utf8(frame)
         .map_err(|e| ParseError::Malformed(format!("frame is not UTF-8: {e}")))
