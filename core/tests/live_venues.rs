@@ -52,9 +52,18 @@ struct Expect {
 
 impl Run {
     fn start_with(venue: Venue, channels: &str) -> Run {
+        Run::start_opts(venue, channels, 300, |b| b)
+    }
+
+    fn start_opts(
+        venue: Venue,
+        channels: &str,
+        rate: u32,
+        opts: impl FnOnce(FeedBuilder) -> FeedBuilder,
+    ) -> Run {
         let mut cfg = SimConfig::new(venue);
         cfg.source = Source::Synthetic {
-            rate_per_sec: 300,
+            rate_per_sec: rate,
             symbols: Vec::new(),
         };
         let heartbeat = protocol_for(venue).heartbeat().is_some();
@@ -74,7 +83,7 @@ impl Run {
         if heartbeat {
             b = b.heartbeat_every(Duration::from_millis(300));
         }
-        let feed = b.start().expect("feed");
+        let feed = opts(b).start().expect("feed");
         Run {
             sim,
             feed,
@@ -636,4 +645,72 @@ fn candles_1h_okx_kraken_binance() {
     for venue in [Venue::Okx, Venue::Kraken, Venue::Binance] {
         check_candles(venue, "candles=1h", &[3_600], None);
     }
+}
+
+/// Two redundant connections: every trade once, the book right (level for level in a pause)
+/// with no gap, checksum failure or crossing. Venues without a book sequence (Kraken,
+/// Coinbase, Hyperliquid) take the book from the first connection only: a late copy of an
+/// older update would overwrite a newer level.
+fn check_redundant(venue: Venue) {
+    // fast enough that the two copies often interleave
+    let mut r = Run::start_opts(venue, "trades,bbo,book", 1500, |b| b.redundancy(2));
+    let trade = |e: &Event| e.kind == Kind::Trade as u8;
+    r.until(
+        venue,
+        "two connections, trades, a book and dropped copies",
+        20,
+        |r| {
+            let m = r.feed.metrics();
+            m.connects >= 2
+                && m.dedupe.duplicates >= 20
+                && r.count(trade) >= 20
+                && r.feed.book(venue, &r.symbol).is_some()
+        },
+    );
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(3) {
+        r.pump();
+    }
+    let mut ids = std::collections::HashSet::new();
+    for e in r.events.iter().filter(|e| trade(e)) {
+        assert!(
+            ids.insert((e.instrument, e.seq)),
+            "{venue}: trade {} twice",
+            e.seq
+        );
+    }
+    for code in [
+        StatusCode::Gap,
+        StatusCode::ChecksumMismatch,
+        StatusCode::Crossed,
+        StatusCode::Malformed,
+    ] {
+        assert_eq!(r.status(code), 0, "{venue}: {code:?} with two copies");
+    }
+    if let Err(e) = r.agree_in_a_pause(venue, None) {
+        panic!("{venue} with two copies: {e}");
+    }
+    r.feed.shutdown();
+    r.sim.shutdown();
+}
+
+macro_rules! redundant_tests {
+    ($($name:ident => $venue:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check_redundant($venue);
+            }
+        )*
+    };
+}
+
+redundant_tests! {
+    redundant_okx => Venue::Okx,
+    redundant_bybit_linear => Venue::BybitLinear,
+    redundant_gateio => Venue::Gateio,
+    redundant_bitget => Venue::Bitget,
+    redundant_kraken => Venue::Kraken,
+    redundant_coinbase => Venue::Coinbase,
+    redundant_hyperliquid => Venue::Hyperliquid,
 }

@@ -354,7 +354,7 @@ impl FeedBuilder {
                 .unwrap_or_else(|| proto.ws_origin().to_string());
             let per = self.streams_per_connection.unwrap_or(limits.max_streams);
             for chunk in streams.chunks(per.max(1)) {
-                for _ in 0..self.redundancy {
+                for copy in 0..self.redundancy {
                     let url = proto.url(&origin, path, chunk);
                     let lifetime = match (self.lifetime, limits.lifetime_secs) {
                         (Some(l), _) => Some(l),
@@ -377,6 +377,9 @@ impl FeedBuilder {
                             .entry(*venue)
                             .or_insert_with(|| Arc::new(Gate::new(self.gate)))
                             .clone(),
+                        book_copy: copy > 0
+                            && crate::book::SyncRule::for_venue(*venue)
+                                == crate::book::SyncRule::Unsequenced,
                     };
                     sessions[conn as usize % self.shards].push((conn, cfg));
                     conn = conn.wrapping_add(1);

@@ -87,6 +87,12 @@ pub struct SessionConfig {
     pub recorder: Option<super::record::RecordTx>,
     /// The venue's connect gate (attempt limit, circuit breaker), shared by its sessions.
     pub gate: Arc<super::gate::Gate>,
+    /// A redundant copy whose book levels are discarded: the venue's book has no sequence
+    /// ([`crate::book::SyncRule::Unsequenced`]: Kraken, Coinbase, Hyperliquid), so copies from
+    /// two connections cannot be merged (a late copy of an older update would overwrite a
+    /// newer level). The group's first connection keeps the book; trades, quotes and candles
+    /// come from every copy.
+    pub book_copy: bool,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -124,6 +130,8 @@ pub struct SessionStats {
     pub malformed: u64,
     /// Values out of range (reported in band).
     pub out_of_range: u64,
+    /// Book levels discarded as a redundant copy ([`SessionConfig::book_copy`]).
+    pub book_copies: u64,
 }
 
 /// One connection, owned by a shard.
@@ -554,7 +562,12 @@ impl Session {
                             text.as_bytes(),
                         );
                     }
-                    match self.parser.parse_frame(text.as_bytes(), ts, out) {
+                    let before = out.len();
+                    let parsed = self.parser.parse_frame(text.as_bytes(), ts, out);
+                    if self.cfg.book_copy {
+                        self.stats.book_copies += drop_book_levels(out, before);
+                    }
+                    match parsed {
                         Ok(Control::Data) => self.has_data = true,
                         Ok(Control::Ack { .. }) => self.stats.acks += 1,
                         Ok(Control::ServerShutdown) => {
@@ -690,6 +703,20 @@ impl Session {
     }
 }
 
+/// Removes the book levels among `out[from..]`, keeping the order of the rest; how many.
+fn drop_book_levels(out: &mut Vec<Event>, from: usize) -> u64 {
+    let mut kept = from;
+    for i in from..out.len() {
+        if out[i].kind != crate::event::Kind::BookLevel as u8 {
+            out[kept] = out[i];
+            kept += 1;
+        }
+    }
+    let dropped = (out.len() - kept) as u64;
+    out.truncate(kept);
+    dropped
+}
+
 fn classify(e: &tungstenite::Error) -> (CloseReason, String) {
     use tungstenite::error::{CapacityError, Error};
     let msg = e.to_string();
@@ -739,5 +766,34 @@ pub fn parse_error_status(venue: Venue, e: &venue::ParseError, ts: Nanos) -> Eve
             0,
             0,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_book_levels;
+    use crate::event::{Event, Kind};
+
+    #[test]
+    fn a_copy_keeps_everything_but_its_book_levels_in_order() {
+        let ev = |kind: Kind, seq: u64| Event {
+            kind: kind as u8,
+            seq,
+            ..Event::default()
+        };
+        let mut out = vec![ev(Kind::BookLevel, 1)];
+        out.extend([
+            ev(Kind::Trade, 2),
+            ev(Kind::BookLevel, 3),
+            ev(Kind::BookLevel, 4),
+            ev(Kind::Quote, 5),
+            ev(Kind::BookLevel, 6),
+        ]);
+        // only what this frame appended (from index 1) is filtered
+        assert_eq!(drop_book_levels(&mut out, 1), 3);
+        let seqs: Vec<u64> = out.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2, 5]);
+        assert_eq!(drop_book_levels(&mut out, 3), 0);
+        assert_eq!(out.len(), 3);
     }
 }
