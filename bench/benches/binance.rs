@@ -86,59 +86,14 @@ fn trade_decode(c: &mut Criterion) {
     g.finish();
 }
 
-/// `n` consecutive depthUpdate frames with `levels` levels per side, chained U = prev u + 1.
-fn depth_frames(n: usize, levels: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            let first = 1001 + (i as u64) * 5;
-            let side = |base: i64, step: i64| -> String {
-                (0..levels)
-                    .map(|k| {
-                        let cents = base + step * (k as i64 + (i as i64 % 3));
-                        let qty = if (i + k) % 7 == 0 { 0 } else { 1 + (i * 31 + k * 17) % 5000 };
-                        format!(r#"["{}.{:02}000000","{}.{:05}000"]"#, cents / 100, cents % 100, qty / 1000, qty % 1000 * 100)
-                    })
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            format!(
-                r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":{first},"u":{},"b":[{}],"a":[{}]}}}}"#,
-                first + 4,
-                side(6_183_700, -1),
-                side(6_183_800, 1)
-            )
-        })
-        .collect()
-}
-
-fn snapshot(levels: usize) -> String {
-    let side = |base: i64, step: i64| -> String {
-        (0..levels)
-            .map(|k| {
-                format!(
-                    r#"["{}.{:02}000000","1.00000000"]"#,
-                    (base + step * k as i64) / 100,
-                    (base + step * k as i64) % 100
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    format!(
-        r#"{{"lastUpdateId":1000,"bids":[{}],"asks":[{}]}}"#,
-        side(6_183_700, -1),
-        side(6_183_800, 1)
-    )
-}
-
 fn depth_apply(c: &mut Criterion) {
     let mut g = c.benchmark_group("binance_depth_frame");
     g.measurement_time(tickwire_bench::secs(3.0))
         .warm_up_time(tickwire_bench::warm(0.5));
     for levels in [10usize, 50] {
         // levels per side: 10 → 20 levels per frame (T2)
-        let frames = depth_frames(20_000, levels);
-        let snap = snapshot(1000);
+        let frames = tickwire_bench::binance_depth_frames("BTCUSDT", 20_000, levels);
+        let snap = tickwire_bench::binance_snapshot(1000);
         g.throughput(Throughput::Elements(1));
         g.bench_with_input(
             BenchmarkId::new("parse_only", levels * 2),

@@ -1,59 +1,16 @@
 //! Parses one frame kind N times: for instruction counts under callgrind
-//! (`valgrind --tool=callgrind target/release/examples/parse_loop trade 100000`).
+//! (`valgrind --tool=callgrind target/release/parse_loop trade 100000`).
 use tickwire::venue::FrameParser;
 const TRADE: &str = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}"#;
 const DEPTH: &str = r#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":50093239189,"u":50093239202,"b":[["61737.63000000","0.00000000"],["61730.17000000","0.00000000"],["56854.58000000","0.00000000"],["61837.63000000","3.78826000"],["61837.62000000","0.61700000"],["61837.24000000","0.10610000"],["61836.01000000","0.01570000"],["61836.00000000","0.54369000"],["61835.99000000","0.64666000"],["61834.63000000","0.00105000"]],"a":[["61837.64000000","1.54698000"],["61839.85000000","0.00000000"],["61839.86000000","0.00000000"],["61845.11000000","0.32329000"],["61848.49000000","0.00000000"],["61855.45000000","0.32323000"],["61862.51000000","0.05041000"],["61862.52000000","0.00000000"],["61937.64000000","0.02000000"],["61937.65000000","0.02000000"]]}}"#;
-/// The frames of the `binance_depth_frame` criterion bench (bench/benches/binance.rs):
-/// `n` chained depthUpdates with `levels` levels a side, and its 1,000-level snapshot.
-fn bench_frames(n: usize, levels: usize) -> (Vec<String>, String) {
-    let frames = (0..n)
-        .map(|i| {
-            let first = 1001 + (i as u64) * 5;
-            let side = |base: i64, step: i64| -> String {
-                (0..levels)
-                    .map(|k| {
-                        let cents = base + step * (k as i64 + (i as i64 % 3));
-                        let qty = if (i + k) % 7 == 0 { 0 } else { 1 + (i * 31 + k * 17) % 5000 };
-                        format!(r#"["{}.{:02}000000","{}.{:05}000"]"#, cents / 100, cents % 100, qty / 1000, qty % 1000 * 100)
-                    })
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            format!(
-                r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":{first},"u":{},"b":[{}],"a":[{}]}}}}"#,
-                first + 4,
-                side(6_183_700, -1),
-                side(6_183_800, 1)
-            )
-        })
-        .collect();
-    let side = |base: i64, step: i64| -> String {
-        (0..1000)
-            .map(|k| {
-                format!(
-                    r#"["{}.{:02}000000","1.00000000"]"#,
-                    (base + step * k) / 100,
-                    (base + step * k) % 100
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let snap = format!(
-        r#"{{"lastUpdateId":1000,"bids":[{}],"asks":[{}]}}"#,
-        side(6_183_700, -1),
-        side(6_183_800, 1)
-    );
-    (frames, snap)
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "trade".into());
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     if which == "bench-parse" || which == "bench-book" {
         // the criterion bench's frames, made before the loop (callgrind: subtract `... 1`)
-        let (frames, snap) = bench_frames(n.max(1), 10);
+        let frames = tickwire_bench::binance_depth_frames("BTCUSDT", n.max(1), 10);
+        let snap = tickwire_bench::binance_snapshot(1000);
         let mut p = tickwire::pipeline::Pipeline::new(
             tickwire::instrument::Instruments::new(),
             tickwire::pipeline::PipelineConfig::default(),
