@@ -194,6 +194,22 @@ def test_live_feed_against_simulator():
         sim.ws_url
 
 
+def test_candles_of_two_intervals_in_one_feed():
+    # `candles=5m` beside the default 1m: both arrive, told apart by interval_s
+    with tickwire.Simulator(rate=500) as sim, sim.feed("binance:BTCUSDT:candles,candles=5m") as feed:
+        deadline = time.monotonic() + 15
+        seen = set()
+        while time.monotonic() < deadline and not {60, 300} <= seen:
+            b = feed.poll(timeout=0.5)
+            if b is not None and len(b.candles()):
+                df = b.candles().to_pandas()
+                assert set(df["symbol"].astype(str)) == {"BTCUSDT"}
+                seen |= set(int(x) for x in df["interval_s"])
+        assert seen == {60, 300}, seen
+    with pytest.raises(tickwire.ConfigError, match='candles variant "7m"'):
+        tickwire.Feed(["binance:BTCUSDT:candles=7m"])
+
+
 def test_status_events_in_stream():
     with tickwire.Simulator(rate=500) as sim, sim.feed("binance:BTCUSDT:trades,book") as feed:
         deadline = time.monotonic() + 15
