@@ -604,7 +604,7 @@ int tw_event_json(const struct tw_feed *feed,
  *
  * Live: `{"subscriptions": ["binance:BTCUSDT:trades,bbo,book", ...],
  *         "endpoint": "wss://...", "rest_endpoint": "https://...",
- *         "ca_file": "ca.pem" | "ca_pem": "-----BEGIN...", "shards": 1,
+ *         "ca_file": "ca.pem" | "ca_pem": "-----BEGIN...", "shards": 1, "redundancy": 1,
  *         "overflow": "drop_newest|drop_oldest|conflate|block", "capacity": 65536,
  *         "wait_policy": "spin|yield|park", "stale_after_ms": 60000}`
  * (only `subscriptions` is required; `rest_endpoint` defaults to `endpoint` over https;

@@ -29,6 +29,7 @@ struct Config {
     ca_file: Option<String>,
     ca_pem: Option<String>,
     shards: Option<usize>,
+    redundancy: Option<usize>,
     overflow: Option<String>,
     capacity: Option<usize>,
     wait_policy: Option<String>,
@@ -135,6 +136,12 @@ fn open_live(c: Config) -> Result<tickwire::io::Feed, Error> {
             return Err(Error::new(TW_INVALID_CONFIG, "shards: 1..=64"));
         }
         b = b.shards(n);
+    }
+    if let Some(n) = c.redundancy {
+        if n == 0 || n > 8 {
+            return Err(Error::new(TW_INVALID_CONFIG, "redundancy: 1..=8"));
+        }
+        b = b.redundancy(n);
     }
     if let Some(o) = &c.overflow {
         b = b.overflow(match o.as_str() {

@@ -212,7 +212,7 @@ fn finished_error() -> Error {
 ///
 /// Live: `{"subscriptions": ["binance:BTCUSDT:trades,bbo,book", ...],
 ///         "endpoint": "wss://...", "rest_endpoint": "https://...",
-///         "ca_file": "ca.pem" | "ca_pem": "-----BEGIN...", "shards": 1,
+///         "ca_file": "ca.pem" | "ca_pem": "-----BEGIN...", "shards": 1, "redundancy": 1,
 ///         "overflow": "drop_newest|drop_oldest|conflate|block", "capacity": 65536,
 ///         "wait_policy": "spin|yield|park", "stale_after_ms": 60000}`
 /// (only `subscriptions` is required; `rest_endpoint` defaults to `endpoint` over https;

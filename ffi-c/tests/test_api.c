@@ -142,6 +142,8 @@ static void test_new_errors(const char *fixture, const char *not_a_recording) {
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"overflow\": \"explode\"}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"capacity\": 0}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"shards\": 0}", &f), TW_INVALID_CONFIG);
+    CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"redundancy\": 0}", &f), TW_INVALID_CONFIG);
+    CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"redundancy\": 9}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"wait_policy\": \"nap\"}", &f), TW_INVALID_CONFIG);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"ca_file\": \"/nonexistent/ca.pem\"}", &f), TW_IO);
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT\"], \"ca_pem\": \"not a certificate\"}", &f), TW_TLS);
@@ -300,7 +302,8 @@ static void test_live_unreachable(void) {
     size_t nb, na;
     CHECK_STATUS(tw_feed_new("{\"subscriptions\": [\"binance:BTCUSDT:trades,bbo,book\"],"
                              " \"endpoint\": \"wss://127.0.0.1:9\", \"overflow\": \"drop_oldest\","
-                             " \"capacity\": 1024, \"shards\": 1, \"wait_policy\": \"yield\"}", &f), TW_OK);
+                             " \"capacity\": 1024, \"shards\": 1, \"redundancy\": 2,"
+                             " \"wait_policy\": \"yield\"}", &f), TW_OK);
     if (!f) return;
     CHECK_STATUS(tw_feed_poll(f, evs, 64, &n), TW_OK);
     CHECK(n <= 64);

@@ -78,7 +78,7 @@ fn overflow(name: &str) -> PyResult<Overflow> {
 impl Source {
     /// Starts a live feed. `subscriptions` are specs such as `"binance:BTCUSDT:trades,bbo,book"`.
     #[staticmethod]
-    #[pyo3(signature = (subscriptions, endpoint=None, rest_endpoint=None, ca_pem=None, shards=None, overflow="drop_newest", capacity=None))]
+    #[pyo3(signature = (subscriptions, endpoint=None, rest_endpoint=None, ca_pem=None, shards=None, overflow="drop_newest", capacity=None, redundancy=None))]
     #[allow(clippy::too_many_arguments)]
     fn open_feed(
         py: Python<'_>,
@@ -89,6 +89,7 @@ impl Source {
         shards: Option<usize>,
         overflow: &str,
         capacity: Option<usize>,
+        redundancy: Option<usize>,
     ) -> PyResult<Source> {
         let mut builder = FeedBuilder::new().overflow(self::overflow(overflow)?);
         if subscriptions.is_empty() {
@@ -119,6 +120,12 @@ impl Source {
                 return Err(errors::ConfigError::new_err("capacity must be at least 1"));
             }
             builder = builder.capacity(n);
+        }
+        if let Some(n) = redundancy {
+            if !(1..=8).contains(&n) {
+                return Err(errors::ConfigError::new_err("redundancy must be 1..=8"));
+            }
+            builder = builder.redundancy(n);
         }
         let feed = py.detach(|| builder.start()).map_err(errors::feed)?;
         Ok(Source {

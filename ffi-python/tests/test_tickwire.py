@@ -210,6 +210,21 @@ def test_candles_of_two_intervals_in_one_feed():
         tickwire.Feed(["binance:BTCUSDT:candles=7m"])
 
 
+def test_redundant_connections_deliver_each_trade_once():
+    with tickwire.Simulator(rate=1000) as sim, sim.feed("binance:BTCUSDT:trades", redundancy=2) as feed:
+        deadline = time.monotonic() + 15
+        ids = []
+        while time.monotonic() < deadline and (feed.metrics()["connects"] < 2 or len(ids) < 300):
+            b = feed.poll(timeout=0.5)
+            if b is not None and len(b.trades()):
+                ids.extend(int(x) for x in b.trades().to_pandas()["seq"])
+        m = feed.metrics()
+    assert m["connects"] >= 2, m
+    assert len(ids) >= 300
+    assert len(set(ids)) == len(ids), "a trade came twice"
+    assert m["dedupe_duplicates"] > 0, m
+
+
 def test_status_events_in_stream():
     with tickwire.Simulator(rate=500) as sim, sim.feed("binance:BTCUSDT:trades,book") as feed:
         deadline = time.monotonic() + 15
@@ -316,6 +331,7 @@ def test_ctrl_c_interrupts_a_wait():
         (lambda: tickwire.Feed([]), tickwire.ConfigError, "no subscription"),
         (lambda: tickwire.Feed("binance:BTCUSDT", overflow="explode"), tickwire.ConfigError, "overflow"),
         (lambda: tickwire.Feed("binance:BTCUSDT", shards=0), tickwire.ConfigError, "shards"),
+        (lambda: tickwire.Feed("binance:BTCUSDT", redundancy=0), tickwire.ConfigError, "redundancy"),
         (lambda: tickwire.Feed("binance:BTCUSDT", ca="-----BEGIN nothing"), tickwire.TlsError, "CA"),
         (lambda: tickwire.Feed("binance:BTCUSDT", ca="/nonexistent/ca.pem"), tickwire.TlsError, "cannot read"),
         (lambda: tickwire.replay("/nonexistent.tsv", venue="binance"), tickwire.RecordingError, "nonexistent"),

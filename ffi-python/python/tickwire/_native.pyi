@@ -49,6 +49,7 @@ class Source:
         shards: Optional[int] = None,
         overflow: str = "drop_newest",
         capacity: Optional[int] = None,
+        redundancy: Optional[int] = None,
     ) -> Source: ...
     @staticmethod
     def open_replay(paths: List[str], venue: str, speed: Optional[float] = None) -> Source: ...

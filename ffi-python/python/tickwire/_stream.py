@@ -180,7 +180,9 @@ class Feed(Stream):
     `endpoint`/`rest_endpoint` point it elsewhere (e.g. a `Simulator`), `ca` is a CA certificate
     (PEM text or bytes, or a path to a PEM file) to trust instead of the webpki roots, `shards`
     the number of io threads, `overflow` what happens when the consumer falls behind
-    (`drop_newest`, `drop_oldest`, `conflate`, `block`; losses are reported in band).
+    (`drop_newest`, `drop_oldest`, `conflate`, `block`; losses are reported in band),
+    `redundancy` the connections carrying the same streams (1..8; the first copy of each event
+    wins; books of venues without a sequence come from the first connection).
     """
 
     def __init__(
@@ -194,10 +196,11 @@ class Feed(Stream):
         overflow: str = "drop_newest",
         capacity: Optional[int] = None,
         batch_size: int = DEFAULT_BATCH,
+        redundancy: Optional[int] = None,
     ) -> None:
         subs = [subscriptions] if isinstance(subscriptions, str) else list(subscriptions)
         source = _native.Source.open_feed(
-            subs, endpoint, rest_endpoint, _ca_bytes(ca), shards, overflow, capacity
+            subs, endpoint, rest_endpoint, _ca_bytes(ca), shards, overflow, capacity, redundancy
         )
         super().__init__(source, batch_size)
 
