@@ -65,3 +65,49 @@ fn kraken_timestamp_beyond_i64_nanoseconds_is_not_a_panic() {
         let _ = p.on_frame(Venue::Kraken, frame.as_bytes(), Nanos(2), &mut |_| {});
     }
 }
+
+/// Review: candle intervals were split at `len - 1` bytes, which panics inside a multi-byte
+/// last character (`"1é"`). Each venue's candle frame with such an interval is refused or
+/// ignored, never a panic, and what is refused is counted.
+#[test]
+fn a_multi_byte_candle_interval_is_not_a_panic() {
+    let frames: [(Venue, &str); 6] = [
+        (
+            Venue::Binance,
+            r#"{"e":"kline","E":1,"s":"BTCUSDT","k":{"t":60000,"T":119999,"s":"BTCUSDT","i":"1é","f":1,"L":2,"o":"1","c":"1","h":"1","l":"1","v":"1","n":1,"x":false,"q":"1","V":"1","Q":"1","B":"0"}}"#,
+        ),
+        (
+            Venue::Okx,
+            r#"{"arg":{"channel":"candle1é","instId":"BTC-USDT"},"data":[["60000","1","1","1","1","1","1","1","0"]]}"#,
+        ),
+        (
+            Venue::Bitget,
+            r#"{"action":"snapshot","arg":{"instType":"SPOT","channel":"candle1é","instId":"BTCUSDT"},"data":[["60000","1","1","1","1","1","1","1"]],"ts":1}"#,
+        ),
+        (
+            Venue::Gateio,
+            r#"{"time":1,"channel":"spot.candlesticks","event":"update","result":{"t":"60","v":"1","c":"1","h":"1","l":"1","o":"1","n":"1é_BTC_USDT","a":"1","w":false}}"#,
+        ),
+        (
+            Venue::Hyperliquid,
+            r#"{"channel":"candle","data":{"t":60000,"T":119999,"s":"BTC","i":"1é","o":"1","c":"1","h":"1","l":"1","v":"1","n":1}}"#,
+        ),
+        (
+            Venue::Okx,
+            r#"{"arg":{"channel":"candleé","instId":"BTC-USDT"},"data":[]}"#,
+        ),
+    ];
+    for (venue, frame) in frames {
+        let mut p = Pipeline::new(Instruments::new(), PipelineConfig::default());
+        let mut events = Vec::new();
+        let r = p.on_frame(venue, frame.as_bytes(), Nanos(1), &mut |e| events.push(*e));
+        let malformed = matches!(r, Err(ParseError::Malformed(_)));
+        assert_eq!(p.stats().malformed, malformed as u64, "{venue}: {r:?}");
+        assert!(
+            !events
+                .iter()
+                .any(|e| e.kind == tickwire::event::Kind::Candle as u8),
+            "{venue}: a candle of an unknown interval"
+        );
+    }
+}

@@ -434,6 +434,10 @@ fn value(s: &str, exp: i8, instrument: InstrumentId, seq: u64) -> Result<i64, Pa
 
 /// Binance kline interval text to seconds (`1M` counts 30 days).
 pub fn interval_seconds(i: &str) -> Option<u32> {
+    // a venue's text: a multi-byte last character must not split (it would panic)
+    if !i.is_ascii() {
+        return None;
+    }
     let (n, unit) = i.split_at(i.len().checked_sub(1)?);
     let n: u32 = n.parse().ok()?;
     let unit = match unit {

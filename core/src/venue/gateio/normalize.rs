@@ -112,6 +112,10 @@ pub(super) fn value(
 /// Candle interval text (`10s`, `1m`, `4h`, `7d`, `30d` = a calendar month, counted 30 days)
 /// → seconds.
 pub fn interval_seconds(i: &str) -> Option<u32> {
+    // a venue's text: a multi-byte last character must not split (it would panic)
+    if !i.is_ascii() {
+        return None;
+    }
     let (n, unit) = i.split_at(i.len().checked_sub(1)?);
     let n: u32 = n.parse().ok()?;
     let unit = match unit {

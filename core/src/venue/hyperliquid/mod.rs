@@ -75,6 +75,10 @@ fn ms(t: i64) -> i64 {
 /// Hyperliquid candle interval (`1m`, `15m`, `1h`, `8h`, `1d`, `3d`, `1w`, `1M` = 30 days) to
 /// seconds.
 pub fn interval_seconds(i: &str) -> Option<u32> {
+    // a venue's text: a multi-byte last character must not split (it would panic)
+    if !i.is_ascii() {
+        return None;
+    }
     let (n, unit) = i.split_at(i.len().checked_sub(1)?);
     if n.is_empty() || n.len() > 3 || !n.bytes().all(|c| c.is_ascii_digit()) {
         return None;

@@ -147,6 +147,10 @@ pub fn bar_seconds(bar: &str) -> Option<u32> {
         .strip_suffix("utc")
         .or_else(|| bar.strip_suffix("UTC"))
         .unwrap_or(bar);
+    // a venue's text: a multi-byte last character must not split (it would panic)
+    if !bar.is_ascii() {
+        return None;
+    }
     let (n, unit) = bar.split_at(bar.len().checked_sub(1)?);
     if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
         return None;
