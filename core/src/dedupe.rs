@@ -29,6 +29,8 @@ pub const RECENT: usize = 512;
 const WORDS: usize = (WINDOW / 64) as usize;
 /// Candle updates remembered per instrument and interval for exact-duplicate checks.
 const CANDLE_MEMORY: usize = 16;
+/// Instrument-and-interval candle streams remembered at most (about 1.2 KiB each).
+pub const MAX_CANDLE_STREAMS: usize = 16_384;
 
 /// Counters of the dedupe stage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -326,10 +328,13 @@ impl Deduper {
             flags: ev.flags & !(flags::FIRST | flags::LAST),
             v: ev.v,
         };
-        let (next, recent) = self
-            .candles
-            .entry((ev.venue, ev.instrument, ev.aux))
-            .or_insert((0, [None; CANDLE_MEMORY]));
+        let id = (ev.venue, ev.instrument, ev.aux);
+        if self.candles.len() >= MAX_CANDLE_STREAMS && !self.candles.contains_key(&id) {
+            // the interval is the venue's text: a venue inventing intervals must not grow this
+            // without bound; past the cap a new stream passes unremembered (never dropped)
+            return true;
+        }
+        let (next, recent) = self.candles.entry(id).or_insert((0, [None; CANDLE_MEMORY]));
         if recent.contains(&Some(key)) {
             return false;
         }
@@ -343,6 +348,27 @@ impl Deduper {
 mod tests {
     use super::*;
     use crate::event::Venue;
+
+    #[test]
+    fn candle_memory_is_bounded_and_passes_what_it_cannot_remember() {
+        let candle = |instrument: u32, interval: u32| Event {
+            kind: Kind::Candle as u8,
+            venue: Venue::Binance as u16,
+            instrument,
+            aux: interval,
+            seq: 60_000,
+            ..Event::default()
+        };
+        let mut d = Deduper::new();
+        for i in 0..MAX_CANDLE_STREAMS as u32 + 100 {
+            assert!(d.admit(&candle(1, i + 1)));
+        }
+        assert_eq!(d.candles.len(), MAX_CANDLE_STREAMS);
+        // remembered streams still drop their repeats; the ones past the cap pass
+        assert!(!d.admit(&candle(1, 1)));
+        assert!(d.admit(&candle(1, MAX_CANDLE_STREAMS as u32 + 50)));
+        assert!(d.admit(&candle(1, MAX_CANDLE_STREAMS as u32 + 50)));
+    }
 
     fn trade(seq: u64) -> Event {
         Event {
