@@ -13,7 +13,7 @@
 //! sim.shutdown();
 //! ```
 
-mod candle;
+pub(crate) mod candle;
 pub mod dialect;
 mod dialects;
 mod fault;

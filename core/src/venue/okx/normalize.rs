@@ -703,7 +703,7 @@ pub(crate) fn push_candle(
                 || (interval > 0
                     && closing
                         .pushed
-                        .is_some_and(|p| open.saturating_add(i64::from(interval) * 1000) <= p))
+                        .is_some_and(|p| period_end_ms(open, interval) <= p))
         }
     };
     if closed {
@@ -733,5 +733,36 @@ mod tests {
         assert_eq!(exponent_for_step("", -8), -8);
         assert_eq!(exponent_for_step("x", -8), -8);
         assert_eq!(exponent_for_step("100000", -8), -2);
+    }
+}
+
+/// When the candle of `interval` seconds opened at `open_ms` ends: a month (`1M`, 30 days in
+/// `aux`) ends on the first of the next calendar month, 00:00 UTC (a 31-day month's candle is
+/// not over after 30 days); any other interval after its length.
+fn period_end_ms(open_ms: i64, interval: u32) -> i64 {
+    use crate::sim::candle::{next_open, Weeks, MONTH};
+    // beyond year 292 million the calendar is not needed: saturate as before
+    if interval == MONTH && (0..i64::MAX / 2).contains(&open_ms) {
+        return next_open(open_ms, MONTH, Weeks::Monday);
+    }
+    open_ms.saturating_add(i64::from(interval) * 1000)
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::period_end_ms;
+
+    #[test]
+    fn a_month_candle_ends_with_its_calendar_month() {
+        const DAY: i64 = 86_400_000;
+        // 2026-01-01 00:00 UTC, a 31-day month: over on 2026-02-01, not after 30 days
+        let jan = 1_767_225_600_000;
+        assert_eq!(period_end_ms(jan, 2_592_000), jan + 31 * DAY);
+        // 2026-02-01: 28 days
+        assert_eq!(period_end_ms(jan + 31 * DAY, 2_592_000), jan + 59 * DAY);
+        // other intervals: their length; nothing overflows
+        assert_eq!(period_end_ms(jan, 3_600), jan + 3_600_000);
+        assert_eq!(period_end_ms(i64::MAX - 5, 2_592_000), i64::MAX);
+        assert_eq!(period_end_ms(-5, 2_592_000), -5 + 2_592_000_000);
     }
 }
