@@ -15,6 +15,7 @@ pub mod sys;
 
 pub use event::{Event, InstrumentId, Kind, Nanos, Side, StatusCode, Venue};
 pub mod book;
+pub mod calendar;
 pub mod dedupe;
 pub mod instrument;
 pub mod io;

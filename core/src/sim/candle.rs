@@ -53,15 +53,8 @@ pub fn next_open(open_ms: i64, interval_s: u32, weeks: Weeks) -> i64 {
 
 /// The first day (days since the epoch) of the month holding `day`.
 fn day_of_month_start(day: i64) -> i64 {
-    // civil from days (Howard Hinnant): only the day of the month is needed
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    day - (d - 1)
+    let (_, _, d) = crate::calendar::civil_from_days(day);
+    day - i64::from(d - 1)
 }
 
 #[cfg(test)]

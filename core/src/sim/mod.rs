@@ -13,7 +13,7 @@
 //! sim.shutdown();
 //! ```
 
-pub(crate) mod candle;
+mod candle;
 pub mod dialect;
 mod dialects;
 mod fault;

@@ -54,8 +54,10 @@ impl<'de> Visitor<'de> for PairsSeed<'_> {
     }
 }
 
-/// `["price","size", …]` with anything after the first two elements ignored.
-struct Pair<'a>(&'a str, &'a str);
+/// `["price","size", …]` with anything after the first two elements ignored (Coinbase
+/// Exchange and REST level-2 books, Kraken REST depth `[price, volume, time]`).
+#[derive(Debug)]
+pub struct Pair<'a>(pub &'a str, pub &'a str);
 
 impl<'de> Deserialize<'de> for Pair<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

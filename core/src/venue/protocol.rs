@@ -119,6 +119,22 @@ pub fn candle_name(seconds: u32) -> Option<&'static str> {
         .map(|(n, _)| *n)
 }
 
+/// The first column of a venue's `(unified, native)` candle table, at compile time: the
+/// variants a spec may name are exactly the table's (`static V: [&str; T.len()] =
+/// unified_names(T)`).
+pub const fn unified_names<const N: usize>(
+    table: &[(&'static str, &'static str)],
+) -> [&'static str; N] {
+    assert!(table.len() == N, "the table and the array differ in length");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = table[i].0;
+        i += 1;
+    }
+    out
+}
+
 /// The native name of the unified candle interval `variant` (`None` or not served: the
 /// default, the first of `table`) in a venue's `table` of `(unified, native)` pairs.
 pub fn native_interval(

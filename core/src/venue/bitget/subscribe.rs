@@ -49,9 +49,8 @@ pub const CANDLES: &[(&str, &str)] = &[
     ("1M", "candle1Mutc"),
 ];
 /// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
-pub const CANDLE_VARIANTS: &[&str] = &[
-    "1m", "5m", "15m", "30m", "1h", "4h", "6h", "12h", "1d", "3d", "1w", "1M",
-];
+pub const CANDLE_VARIANTS: &[&str] =
+    &crate::venue::protocol::unified_names::<{ CANDLES.len() }>(CANDLES);
 
 /// The public endpoint path.
 pub const PUBLIC: &str = "/v2/ws/public";

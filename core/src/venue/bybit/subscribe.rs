@@ -42,9 +42,8 @@ pub const CANDLES: &[(&str, &str)] = &[
     ("1M", "M"),
 ];
 /// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
-pub const CANDLE_VARIANTS: &[&str] = &[
-    "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d", "1w", "1M",
-];
+pub const CANDLE_VARIANTS: &[&str] =
+    &crate::venue::protocol::unified_names::<{ CANDLES.len() }>(CANDLES);
 
 /// A stream name: `orderbook.200.BTCUSDT`, `publicTrade.BTCUSDT`, `orderbook.1.BTCUSDT`,
 /// `kline.1.BTCUSDT`, `tickers.BTCUSDT`. Bybit symbols are upper case.

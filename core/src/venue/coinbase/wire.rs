@@ -426,33 +426,7 @@ pub struct Legacy<'a> {
     pub reason: Option<LazyValue<'a>>,
 }
 
-/// `[price, size, …]` with anything after the first two elements ignored (Exchange snapshots,
-/// REST level-2 books `[price, size, num_orders]`).
-#[derive(Debug)]
-pub struct Pair<'a>(pub &'a str, pub &'a str);
-
-impl<'de> Deserialize<'de> for Pair<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pair<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("[price, size]")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pair<'de>, A::Error> {
-                let px: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let qty: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Pair(px, qty))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
+pub use crate::venue::json::Pair;
 
 /// `[side, price, size]` of an Exchange `l2update`.
 #[derive(Deserialize, Debug)]

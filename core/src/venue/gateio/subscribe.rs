@@ -45,7 +45,8 @@ pub const CANDLES: &[(&str, &str)] = &[
     ("1w", "7d"),
 ];
 /// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
-pub const CANDLE_VARIANTS: &[&str] = &["1m", "5m", "15m", "30m", "1h", "4h", "8h", "1d", "1w"];
+pub const CANDLE_VARIANTS: &[&str] =
+    &crate::venue::protocol::unified_names::<{ CANDLES.len() }>(CANDLES);
 /// How often the client sends `spot.ping` / `futures.ping` (the gatews SDK's interval).
 pub const PING_EVERY: Duration = Duration::from_secs(10);
 

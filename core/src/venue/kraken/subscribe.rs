@@ -54,7 +54,8 @@ pub const CANDLES: &[(&str, &str)] = &[
     ("1w", "10080"),
 ];
 /// The unified candle intervals of [`CANDLES`] (`candles=5m`), the default first.
-pub const CANDLE_VARIANTS: &[&str] = &["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"];
+pub const CANDLE_VARIANTS: &[&str] =
+    &crate::venue::protocol::unified_names::<{ CANDLES.len() }>(CANDLES);
 
 /// The channel part of a candle stream key: `ohlc` at one minute, `ohlc.<minutes>` at another
 /// interval (`ohlc.60:BTC/USD`).

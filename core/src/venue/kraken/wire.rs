@@ -654,32 +654,8 @@ pub struct RestDepth<'a> {
     pub bids: LazyValue<'a>,
 }
 
-/// `[price, volume, time]` of a REST depth level (time is an integer there).
-#[derive(Debug)]
-pub struct RestLevel<'a>(pub &'a str, pub &'a str);
-
-impl<'de> Deserialize<'de> for RestLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RestLevel<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("[price, volume, time]")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RestLevel<'de>, A::Error> {
-                let px: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let qty: &'de str = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(RestLevel(px, qty))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
+/// `[price, volume, time]` of a REST depth level (time, an integer there, ignored).
+pub use crate::venue::json::Pair as RestLevel;
 
 /// A REST `Trades` row: `[price, volume, time(number), side, type, misc(, trade_id)]`.
 #[derive(Debug)]

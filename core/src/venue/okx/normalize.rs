@@ -740,10 +740,13 @@ mod tests {
 /// `aux`) ends on the first of the next calendar month, 00:00 UTC (a 31-day month's candle is
 /// not over after 30 days); any other interval after its length.
 fn period_end_ms(open_ms: i64, interval: u32) -> i64 {
-    use crate::sim::candle::{next_open, Weeks, MONTH};
+    const MONTH: u32 = 2_592_000;
+    const DAY_MS: i64 = 86_400_000;
     // beyond year 292 million the calendar is not needed: saturate as before
     if interval == MONTH && (0..i64::MAX / 2).contains(&open_ms) {
-        return next_open(open_ms, MONTH, Weeks::Monday);
+        let (y, m, _) = crate::calendar::civil_from_days(open_ms.div_euclid(DAY_MS));
+        let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        return crate::calendar::days_from_civil(y, m, 1) * DAY_MS;
     }
     open_ms.saturating_add(i64::from(interval) * 1000)
 }
